@@ -1,0 +1,56 @@
+"""One code path for 1 and N devices: a 1-D mesh with axis 'data' over the run (seed) axis.
+
+No pmap: arrays with a leading run axis are placed with `NamedSharding(mesh, P('data'))`
+and `jit` partitions the vmapped computation along it. On a single device this is a no-op.
+Across hosts (`jax.distributed.initialize`), `jax.devices()` lists every process's devices
+and the same mesh spans them.
+"""
+
+from __future__ import annotations
+
+import jax
+import numpy as np
+from jax.sharding import Mesh, NamedSharding
+from jax.sharding import PartitionSpec as P
+
+DATA_AXIS = "data"
+
+
+def run_mesh(num_runs: int, devices=None) -> Mesh:
+    """A 1-D mesh over the largest number of devices that divides num_runs.
+
+    Args:
+      num_runs: length of the leading (seed or grid) axis to shard.
+      devices: defaults to jax.devices().
+    """
+    devices = list(jax.devices() if devices is None else devices)
+    n = len(devices)
+    while num_runs % n:
+        n -= 1
+    return Mesh(np.array(devices[:n]), (DATA_AXIS,))
+
+
+def shard_runs(tree, mesh: Mesh):
+    """Places every leaf's leading axis over the mesh's 'data' axis."""
+    spec = NamedSharding(mesh, P(DATA_AXIS))
+
+    def put(x):
+        if np.ndim(x) == 0:
+            return jax.device_put(x, NamedSharding(mesh, P()))
+        if mesh.devices.size > 1 and jax.process_count() > 1:
+            # Multi-process: every process holds the full (deterministic) array; build the
+            # global array from the local shards it is responsible for.
+            x = np.asarray(x) if not jax.dtypes.issubdtype(x.dtype, jax.dtypes.prng_key) else x
+            return jax.make_array_from_callback(x.shape, spec, lambda idx: x[idx])
+        return jax.device_put(x, spec)
+
+    return jax.tree_util.tree_map(put, tree)
+
+
+def gather(tree):
+    """Fetches a (possibly sharded, possibly multi-process) tree to host numpy arrays."""
+    if jax.process_count() > 1:
+        from jax.experimental import multihost_utils
+
+        return multihost_utils.process_allgather(tree, tiled=True)
+    return jax.device_get(tree)

@@ -1,0 +1,225 @@
+"""The generic training loop: `lax.scan` over steps, `vmap` over runs, chunks for streaming.
+
+A *run* is one (seed, hyperparameter) combination. All runs of a sweep share one compiled
+program: the run axis is vmapped and sharded over the 'data' mesh axis. Each run's key is
+split into (init_key, data_key); the batch of step t is sampled inside the scan body from
+`fold_in(data_key, t)`, so results do not depend on chunking, resumption or device count.
+
+Usage:
+    params, history = train.fit(
+        keys, init_fn=..., loss_fn=..., sample_fn=..., optimizer_fn=...,
+        num_steps=8000, log_every=500, name="h2")
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import itertools
+import time
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import optax
+from absl import logging
+
+from attn_theory import sharding
+
+Array = jax.Array
+PyTree = Any
+
+
+def seed_keys(root: Array, num_seeds: int) -> Array:
+    """Keys [num_seeds]; key i = fold_in(root, i), independent of num_seeds."""
+    return jax.vmap(lambda i: jax.random.fold_in(root, i))(jnp.arange(num_seeds))
+
+
+def grid_runs(
+    root: Array, num_seeds: int, grid: Mapping[str, Sequence[float]]
+) -> tuple[Array, dict[str, Array], tuple[int, ...]]:
+    """Flattens a (hyperparameter grid x seeds) sweep into a run axis.
+
+    Seed i uses the same key for every grid point (common random numbers), so grid
+    differences are not seed noise.
+
+    Returns:
+      keys [G*S], hparams {name: [G*S]} and the unflattened shape (S, *grid sizes);
+      use `unflatten_runs` to reshape outputs to [seed, *grid, ...].
+    """
+    names = list(grid)
+    points = list(itertools.product(*(grid[n] for n in names)))
+    keys = seed_keys(root, num_seeds)
+    run_keys = jnp.tile(keys, len(points))
+    hp = {
+        n: jnp.repeat(jnp.asarray([p[j] for p in points], jnp.float32), num_seeds)
+        for j, n in enumerate(names)
+    }
+    return run_keys, hp, (num_seeds, *(len(grid[n]) for n in names))
+
+
+def unflatten_runs(tree: PyTree, shape: tuple[int, ...]) -> PyTree:
+    """[G*S, ...] (grid-major) -> [S, *grid, ...]."""
+    num_seeds, grid_shape = shape[0], shape[1:]
+
+    def f(x):
+        x = np.asarray(x).reshape(*grid_shape, num_seeds, *np.shape(x)[1:])
+        return np.moveaxis(x, len(grid_shape), 0)
+
+    return jax.tree_util.tree_map(f, tree)
+
+
+@dataclasses.dataclass
+class Hooks:
+    """Side effects the loop may call; all optional, so `fit` stays usable as a pure call.
+
+    on_log(record): called with a JSON-ready dict after every chunk (metrics.jsonl).
+    checkpointer_factory(name): returns an object with save(step, state, history) and
+      restore(like_state) (see checkpoint.NpzCheckpointer), or None.
+    """
+
+    on_log: Callable[[dict], None] | None = None
+    checkpointer_factory: Callable[[str], Any] | None = None
+    checkpoint_every: int = 1  # in chunks
+
+
+def _chunk_fn(length, sample_fn, loss_fn, optimizer_fn, log_fn):
+    """jit(vmap(one run of `length` scanned steps)); start step is a traced scalar."""
+
+    def one_run(params, opt_state, key, hp, start):
+        _, data_key = jax.random.split(key)
+        opt = optimizer_fn(hp)
+
+        def body(carry, step):
+            params, opt_state = carry
+            batch = sample_fn(jax.random.fold_in(data_key, step), hp)
+            (loss, aux), grads = jax.value_and_grad(loss_fn, has_aux=True)(params, batch, hp)
+            updates, opt_state = opt.update(grads, opt_state, params)
+            params = optax.apply_updates(params, updates)
+            return (params, opt_state), {"loss": loss, **aux}
+
+        (params, opt_state), metrics = jax.lax.scan(
+            body, (params, opt_state), start + jnp.arange(length)
+        )
+        metrics = jax.tree_util.tree_map(lambda m: jnp.mean(m, 0), metrics)
+        if log_fn is not None:
+            metrics.update(log_fn(params, hp))
+        return params, opt_state, metrics
+
+    return jax.jit(jax.vmap(one_run, in_axes=(0, 0, 0, 0, None)))
+
+
+def fit(
+    keys: Array,
+    *,
+    init_fn: Callable[[Array, dict], PyTree],
+    loss_fn: Callable[[PyTree, Any, dict], tuple[Array, dict]],
+    sample_fn: Callable[[Array, dict], Any],
+    optimizer_fn: Callable[[dict], optax.GradientTransformation],
+    num_steps: int,
+    log_every: int,
+    hparams: Mapping[str, Array] | None = None,
+    log_fn: Callable[[PyTree, dict], dict] | None = None,
+    name: str = "train",
+    hooks: Hooks | None = None,
+    mesh=None,
+) -> tuple[PyTree, dict[str, np.ndarray]]:
+    """Trains one model per run key, all runs in one jitted, vmapped, sharded program.
+
+    Args:
+      keys: typed keys [R], one per run.
+      init_fn: (init_key, hp) -> params.
+      loss_fn: (params, batch, hp) -> (scalar loss, dict of scalar metrics).
+      sample_fn: (key, hp) -> batch; called inside the scan body for every step.
+      optimizer_fn: hp -> optax transformation (built inside the trace, so hyperparameters
+        such as the learning rate may be traced per-run values).
+      num_steps, log_every: total steps and steps per compiled chunk / log record.
+      hparams: {name: [R]} per-run hyperparameters (default none).
+      log_fn: (params, hp) -> dict of extra per-run metrics evaluated at each log step.
+      name: label for logs, metrics records and the checkpoint file.
+      hooks: metrics streaming and checkpoint/resume (see Hooks).
+      mesh: defaults to sharding.run_mesh(R).
+
+    Returns:
+      params with a leading [R] axis (host numpy), and history {metric: [R, num_logs]}
+      plus 'step' [num_logs].
+
+    Raises:
+      FloatingPointError: when a loss becomes NaN/Inf; the message names the step.
+    """
+    if num_steps < 1 or log_every < 1:
+        raise ValueError(f"num_steps and log_every must be >= 1, got {num_steps}, {log_every}")
+    hooks = hooks or Hooks()
+    num_runs = keys.shape[0]
+    hp = {k: jnp.asarray(v) for k, v in (hparams or {}).items()}
+    mesh = mesh or sharding.run_mesh(num_runs)
+
+    def init_one(key, hp_):
+        init_key, _ = jax.random.split(key)
+        params = init_fn(init_key, hp_)
+        return params, optimizer_fn(hp_).init(params)
+
+    keys, hp = sharding.shard_runs((keys, hp), mesh)
+    params, opt_state = jax.jit(jax.vmap(init_one))(keys, hp)
+    history: dict[str, list] = {}
+    step = 0
+    ckpt = hooks.checkpointer_factory(name) if hooks.checkpointer_factory else None
+    if ckpt is not None:
+        restored = ckpt.restore((params, opt_state))
+        if restored is not None:
+            step, (params, opt_state), hist = restored
+            params, opt_state = sharding.shard_runs((params, opt_state), mesh)
+            history = {k: list(np.moveaxis(v, -1, 0)) if k != "step" else list(v)
+                       for k, v in hist.items()}
+            logging.info("[%s] resumed from checkpoint at step %d", name, step)
+
+    chunks: dict[int, Callable] = {}
+    t0, step0, n_chunk = time.time(), step, 0
+    while step < num_steps:
+        length = min(log_every, num_steps - step)
+        if length not in chunks:
+            chunks[length] = _chunk_fn(length, sample_fn, loss_fn, optimizer_fn, log_fn)
+        params, opt_state, metrics = chunks[length](params, opt_state, keys, hp, step)
+        metrics = sharding.gather(metrics)
+        step += length
+        n_chunk += 1
+        loss = np.asarray(metrics["loss"])
+        if not np.all(np.isfinite(loss)):
+            bad = np.flatnonzero(~np.isfinite(loss)).tolist()
+            raise FloatingPointError(
+                f"[{name}] non-finite loss in the chunk ending at step {step} (runs {bad})"
+            )
+        history.setdefault("step", []).append(step)
+        for k, v in metrics.items():
+            history.setdefault(k, []).append(np.asarray(v))
+        rate = (step - step0) / max(time.time() - t0, 1e-9)
+        eta = (num_steps - step) / max(rate, 1e-9)
+        logging.info(
+            "[%s] step %d/%d  %.1f steps/s  ETA %.0fs  loss %.4f",
+            name, step, num_steps, rate, eta, float(np.mean(loss)),
+        )
+        if hooks.on_log is not None:
+            hooks.on_log(_record(name, step, metrics, rate, eta))
+        if ckpt is not None and (n_chunk % hooks.checkpoint_every == 0 or step == num_steps):
+            ckpt.save(step, sharding.gather((params, opt_state)), _stack(history))
+    return sharding.gather(params), _stack(history)
+
+
+def _stack(history: dict[str, list]) -> dict[str, np.ndarray]:
+    # Metrics are [num_logs, R, ...] while stacking; store them run-major: [R, ..., num_logs].
+    out = {}
+    for k, v in history.items():
+        arr = np.stack([np.asarray(x) for x in v])
+        out[k] = arr if k == "step" else np.moveaxis(arr, 0, -1)
+    return out
+
+
+def _record(name, step, metrics, rate, eta) -> dict:
+    rec = {"run": name, "step": int(step), "steps_per_s": float(rate), "eta_s": float(eta)}
+    for k, v in metrics.items():
+        v = np.asarray(v)
+        if v.ndim == 1:
+            rec[k] = [float(x) for x in v]
+            rec[k + "_mean"] = float(np.mean(v))
+    return rec

@@ -1,0 +1,96 @@
+"""The shared launcher: flags -> config -> workdir -> run -> save -> claims -> plot.
+
+Every experiment module `experiments/<stem>.py` provides:
+  NAME: str
+  Config: a frozen dataclass (nested sections) built from the ml_collections config
+  validate(cfg) -> None: raises validation.ConfigError naming the bad field
+  run(cfg, key, hooks=None) -> dict[str, array], every array with a leading [seed] axis
+  claims(results, cfg) -> dict[str, results.Claim]
+  plot(results, cfg) -> dict[str, matplotlib Figure]
+and ends with `if __name__ == "__main__": launch.cli(__name__)`.
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+import time
+from collections.abc import Mapping
+from typing import Any
+
+import jax
+from absl import app, flags, logging
+
+from attn_theory import results as results_lib
+from attn_theory import train, validation
+
+
+def build_config(module, config: Mapping[str, Any] | Any):
+    """ConfigDict or dict -> the module's validated frozen Config."""
+    as_dict = config.to_dict() if hasattr(config, "to_dict") else dict(config)
+    cfg = validation.from_dict(module.Config, as_dict)
+    module.validate(cfg)
+    return cfg
+
+
+def execute(module, config, workdir: str, *, make_plots: bool = True) -> dict:
+    """Runs one experiment end to end and writes the workdir contract; returns the summary."""
+    cfg = build_config(module, config)
+    wd = results_lib.Workdir(workdir)
+    wd.write_config(validation.to_dict(cfg))
+    logging.info("%s: workdir %s, devices %s", module.NAME, workdir, jax.devices())
+    hooks = train.Hooks(on_log=wd.append_metrics, checkpointer_factory=wd.checkpointer,
+                        checkpoint_every=getattr(cfg, "checkpoint_every", 1))
+    t0 = time.time()
+    out = module.run(cfg, jax.random.key(cfg.seed), hooks=hooks)
+    out = {k: jax.device_get(v) for k, v in out.items()}
+    wall = time.time() - t0
+    wd.save_results(out)
+    claims = module.claims(out, cfg)
+    summary = wd.write_summary(out, claims, wall_time_s=wall,
+                               extra={"experiment": module.NAME})
+    for name, c in claims.items():
+        logging.info("claim %-28s %s value=%s bound=%s", name, "PASS" if c.passed else "FAIL",
+                     c.value, c.bound)
+    if make_plots:
+        wd.save_figures(module.plot(out, cfg))
+    return summary
+
+
+def _define_flags():
+    from ml_collections import config_flags
+
+    config_flags.DEFINE_config_file("config", None, "Path to configs/<stem>.py[:preset]",
+                                    lock_config=True)
+    flags.DEFINE_string("workdir", None, "Output directory (created).", required=True)
+    flags.DEFINE_bool("plot", True, "Draw figures after the run.")
+    flags.DEFINE_string("coordinator_address", None,
+                        "host:port of process 0, for multi-host runs (jax.distributed).")
+    flags.DEFINE_integer("num_processes", None, "Number of processes in a multi-host run.")
+    flags.DEFINE_integer("process_id", None, "This process's index in a multi-host run.")
+
+
+def maybe_initialize_distributed(coordinator_address, num_processes, process_id) -> None:
+    """Calls jax.distributed.initialize when a coordinator is given (before any JAX use)."""
+    if coordinator_address:
+        jax.distributed.initialize(coordinator_address=coordinator_address,
+                                   num_processes=num_processes, process_id=process_id)
+
+
+def cli(module_name: str) -> None:
+    """absl entry point for `python -m experiments.<stem> --config=... --workdir=...`."""
+    _define_flags()
+
+    def main(argv):
+        if len(argv) > 1:
+            raise app.UsageError(f"unexpected arguments: {argv[1:]}")
+        f = flags.FLAGS
+        maybe_initialize_distributed(f.coordinator_address, f.num_processes, f.process_id)
+        module = importlib.import_module(module_name if module_name != "__main__" else
+                                         sys.modules["__main__"].__spec__.name)
+        summary = execute(module, f.config, f.workdir, make_plots=f.plot)
+        passed = sum(c["passed"] for c in summary["claims"].values())
+        logging.info("%s: %d/%d claims passed; wrote %s", module.NAME, passed,
+                     len(summary["claims"]), f.workdir)
+
+    app.run(main)

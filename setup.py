@@ -1,0 +1,27 @@
+"""Installs attn_theory: theory-driven attention experiments in JAX/Flax."""
+
+from setuptools import find_packages, setup
+
+setup(
+    name="attn_theory",
+    version="0.1.0",
+    description="JIT-compiled, seed-vmapped reproductions of attention-theory papers.",
+    python_requires=">=3.10",
+    packages=find_packages(include=["attn_theory*", "experiments*", "configs*", "paper_figures*",
+                                    "benchmarks*"]),
+    # Lower bounds are the versions this code was tested with (jax.sharding spellings,
+    # typed keys, optax.inject_hyperparams); upper bounds are left open on purpose.
+    install_requires=[
+        "jax>=0.10.2",
+        "jaxlib>=0.10.2",
+        "flax>=0.12.8",
+        "optax>=0.2.8",
+        "numpy>=2.0",
+        "matplotlib>=3.9",
+        "absl-py>=2.1",
+        "ml-collections>=1.0",
+    ],
+    extras_require={
+        "test": ["pytest>=8.0", "ruff>=0.6"],
+    },
+)
