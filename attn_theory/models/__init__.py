@@ -1,0 +1,1 @@
+"""attn_theory.models: one file per family."""

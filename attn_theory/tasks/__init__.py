@@ -1,0 +1,1 @@
+"""attn_theory.tasks: one file per family."""

@@ -1,0 +1,1 @@
+"""attn_theory.theory: one file per family."""
