@@ -77,7 +77,9 @@ def linear_attention(
       train_len: required for normalization='train'.
     """
     if normalization not in LINEAR_NORMALIZATIONS:
-        raise ValueError(f"normalization must be one of {LINEAR_NORMALIZATIONS}, got {normalization!r}")
+        raise ValueError(
+            f"normalization must be one of {LINEAR_NORMALIZATIONS}, got {normalization!r}"
+        )
     s_bhts = _scores(q_bthd, k_bshd, scale)
     if mask is not None:
         s_bhts = jnp.where(mask, s_bhts, 0.0)
@@ -89,9 +91,7 @@ def linear_attention(
         if mask is None:
             count = jnp.float32(k_bshd.shape[1])
         else:
-            count = jnp.maximum(
-                jnp.sum(jnp.broadcast_to(mask, s_bhts.shape), -1, keepdims=True), 1
-            )
+            count = jnp.maximum(jnp.sum(jnp.broadcast_to(mask, s_bhts.shape), -1, keepdims=True), 1)
         s_bhts = s_bhts / count
     out_bthd = jnp.einsum("bhts,bshd->bthd", s_bhts, v_bshd.astype(jnp.float32))
     return out_bthd.astype(v_bshd.dtype), s_bhts

@@ -16,23 +16,25 @@ import numpy as np  # noqa: E402
 
 THEORY_STYLE = {"color": "black", "linestyle": "--", "linewidth": 1.5}
 
-plt.rcParams.update({
-    "figure.dpi": 110,
-    "savefig.dpi": 150,
-    "axes.grid": True,
-    "grid.alpha": 0.3,
-    "axes.spines.top": False,
-    "axes.spines.right": False,
-    "legend.frameon": False,
-    "font.size": 9,
-})
+plt.rcParams.update(
+    {
+        "figure.dpi": 110,
+        "savefig.dpi": 150,
+        "axes.grid": True,
+        "grid.alpha": 0.3,
+        "axes.spines.top": False,
+        "axes.spines.right": False,
+        "legend.frameon": False,
+        "font.size": 9,
+    }
+)
 
 
-def figure(ncols: int = 1, nrows: int = 1, *, width: float = 4.0, height: float = 3.2,
-           **kwargs):
+def figure(ncols: int = 1, nrows: int = 1, *, width: float = 4.0, height: float = 3.2, **kwargs):
     """A figure with an [nrows, ncols] grid of axes (always a 2-D array)."""
-    fig, axes = plt.subplots(nrows, ncols, figsize=(width * ncols, height * nrows),
-                             squeeze=False, **kwargs)
+    fig, axes = plt.subplots(
+        nrows, ncols, figsize=(width * ncols, height * nrows), squeeze=False, **kwargs
+    )
     return fig, axes
 
 
@@ -44,8 +46,9 @@ def seed_band(ax, x, y_seed_x, *, label=None, color=None, marker="o", **kwargs):
     mean = np.nanmean(y, 0)
     stderr = np.nanstd(y, 0, ddof=1) / np.sqrt(y.shape[0]) if y.shape[0] > 1 else 0 * mean
     (line,) = ax.plot(x, mean, marker=marker, label=label, color=color, markersize=3, **kwargs)
-    ax.fill_between(x, mean - stderr, mean + stderr, color=line.get_color(), alpha=0.25,
-                    linewidth=0)
+    ax.fill_between(
+        x, mean - stderr, mean + stderr, color=line.get_color(), alpha=0.25, linewidth=0
+    )
     return line
 
 
@@ -60,8 +63,9 @@ def heatmap(ax, mat, *, title=None, symmetric=True, cmap="RdBu_r", annotate=Fals
     if mat.ndim == 1:
         mat = mat[:, None]
     vmax = float(np.max(np.abs(mat))) or 1.0
-    im = ax.imshow(mat, cmap=cmap, vmin=-vmax if symmetric else None,
-                   vmax=vmax if symmetric else None)
+    im = ax.imshow(
+        mat, cmap=cmap, vmin=-vmax if symmetric else None, vmax=vmax if symmetric else None
+    )
     ax.grid(False)
     if title:
         ax.set_title(title)

@@ -37,8 +37,12 @@ class Claim:
     claim: str
 
     def to_json(self) -> dict:
-        return {"value": _num(self.value), "bound": _num(self.bound), "passed": bool(self.passed),
-                "claim": self.claim}
+        return {
+            "value": _num(self.value),
+            "bound": _num(self.bound),
+            "passed": bool(self.passed),
+            "claim": self.claim,
+        }
 
 
 def claim_le(value, bound, text: str) -> Claim:
@@ -82,8 +86,7 @@ def seed_stats(results: Mapping[str, Any]) -> dict[str, dict[str, float]]:
         if v.ndim == 1 and v.size and np.issubdtype(v.dtype, np.number):
             n = v.size
             std = float(np.std(v, ddof=1)) if n > 1 else 0.0
-            out[k] = {"mean": float(np.mean(v)), "std": std, "stderr": std / math.sqrt(n),
-                      "n": n}
+            out[k] = {"mean": float(np.mean(v)), "std": std, "stderr": std / math.sqrt(n), "n": n}
     return out
 
 
@@ -92,11 +95,19 @@ def environment() -> dict:
     import optax
 
     return {
-        "versions": {"python": platform.python_version(), "jax": jax.__version__,
-                     "flax": flax.__version__, "optax": optax.__version__,
-                     "numpy": np.__version__},
-        "device": {"platform": jax.default_backend(), "count": jax.device_count(),
-                   "kind": jax.devices()[0].device_kind, "processes": jax.process_count()},
+        "versions": {
+            "python": platform.python_version(),
+            "jax": jax.__version__,
+            "flax": flax.__version__,
+            "optax": optax.__version__,
+            "numpy": np.__version__,
+        },
+        "device": {
+            "platform": jax.default_backend(),
+            "count": jax.device_count(),
+            "kind": jax.devices()[0].device_kind,
+            "processes": jax.process_count(),
+        },
     }
 
 
@@ -154,8 +165,14 @@ class Workdir:
         with np.load(self.file("results.npz")) as z:
             return {k: z[k] for k in z.files}
 
-    def write_summary(self, results, claims: Mapping[str, Claim], *, wall_time_s: float,
-                      extra: Mapping[str, Any] | None = None) -> dict:
+    def write_summary(
+        self,
+        results,
+        claims: Mapping[str, Claim],
+        *,
+        wall_time_s: float,
+        extra: Mapping[str, Any] | None = None,
+    ) -> dict:
         summary = {
             "claims": {k: c.to_json() for k, c in claims.items()},
             "all_claims_passed": all(c.passed for c in claims.values()),

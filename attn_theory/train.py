@@ -170,8 +170,9 @@ def fit(
         if restored is not None:
             step, (params, opt_state), hist = restored
             params, opt_state = sharding.shard_runs((params, opt_state), mesh)
-            history = {k: list(np.moveaxis(v, -1, 0)) if k != "step" else list(v)
-                       for k, v in hist.items()}
+            history = {
+                k: list(np.moveaxis(v, -1, 0)) if k != "step" else list(v) for k, v in hist.items()
+            }
             logging.info("[%s] resumed from checkpoint at step %d", name, step)
 
     chunks: dict[int, Callable] = {}
@@ -197,7 +198,12 @@ def fit(
         eta = (num_steps - step) / max(rate, 1e-9)
         logging.info(
             "[%s] step %d/%d  %.1f steps/s  ETA %.0fs  loss %.4f",
-            name, step, num_steps, rate, eta, float(np.mean(loss)),
+            name,
+            step,
+            num_steps,
+            rate,
+            eta,
+            float(np.mean(loss)),
         )
         if hooks.on_log is not None:
             hooks.on_log(_record(name, step, metrics, rate, eta))

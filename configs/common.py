@@ -19,8 +19,11 @@ def _parse_value(text: str):
         return text
 
 
-def resolve(arg: str | None, presets: dict[str, Callable[[ml_collections.ConfigDict], None]],
-            base: Callable[[], ml_collections.ConfigDict]) -> ml_collections.ConfigDict:
+def resolve(
+    arg: str | None,
+    presets: dict[str, Callable[[ml_collections.ConfigDict], None]],
+    base: Callable[[], ml_collections.ConfigDict],
+) -> ml_collections.ConfigDict:
     """Builds base(), applies the named preset, then the key=value overrides.
 
     Raises:

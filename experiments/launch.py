@@ -39,19 +39,26 @@ def execute(module, config, workdir: str, *, make_plots: bool = True) -> dict:
     wd = results_lib.Workdir(workdir)
     wd.write_config(validation.to_dict(cfg))
     logging.info("%s: workdir %s, devices %s", module.NAME, workdir, jax.devices())
-    hooks = train.Hooks(on_log=wd.append_metrics, checkpointer_factory=wd.checkpointer,
-                        checkpoint_every=getattr(cfg, "checkpoint_every", 1))
+    hooks = train.Hooks(
+        on_log=wd.append_metrics,
+        checkpointer_factory=wd.checkpointer,
+        checkpoint_every=getattr(cfg, "checkpoint_every", 1),
+    )
     t0 = time.time()
     out = module.run(cfg, jax.random.key(cfg.seed), hooks=hooks)
     out = {k: jax.device_get(v) for k, v in out.items()}
     wall = time.time() - t0
     wd.save_results(out)
     claims = module.claims(out, cfg)
-    summary = wd.write_summary(out, claims, wall_time_s=wall,
-                               extra={"experiment": module.NAME})
+    summary = wd.write_summary(out, claims, wall_time_s=wall, extra={"experiment": module.NAME})
     for name, c in claims.items():
-        logging.info("claim %-28s %s value=%s bound=%s", name, "PASS" if c.passed else "FAIL",
-                     c.value, c.bound)
+        logging.info(
+            "claim %-28s %s value=%s bound=%s",
+            name,
+            "PASS" if c.passed else "FAIL",
+            c.value,
+            c.bound,
+        )
     if make_plots:
         wd.save_figures(module.plot(out, cfg))
     return summary
@@ -60,12 +67,16 @@ def execute(module, config, workdir: str, *, make_plots: bool = True) -> dict:
 def _define_flags():
     from ml_collections import config_flags
 
-    config_flags.DEFINE_config_file("config", None, "Path to configs/<stem>.py[:preset]",
-                                    lock_config=True)
+    config_flags.DEFINE_config_file(
+        "config", None, "Path to configs/<stem>.py[:preset]", lock_config=True
+    )
     flags.DEFINE_string("workdir", None, "Output directory (created).", required=True)
     flags.DEFINE_bool("plot", True, "Draw figures after the run.")
-    flags.DEFINE_string("coordinator_address", None,
-                        "host:port of process 0, for multi-host runs (jax.distributed).")
+    flags.DEFINE_string(
+        "coordinator_address",
+        None,
+        "host:port of process 0, for multi-host runs (jax.distributed).",
+    )
     flags.DEFINE_integer("num_processes", None, "Number of processes in a multi-host run.")
     flags.DEFINE_integer("process_id", None, "This process's index in a multi-host run.")
 
@@ -73,8 +84,11 @@ def _define_flags():
 def maybe_initialize_distributed(coordinator_address, num_processes, process_id) -> None:
     """Calls jax.distributed.initialize when a coordinator is given (before any JAX use)."""
     if coordinator_address:
-        jax.distributed.initialize(coordinator_address=coordinator_address,
-                                   num_processes=num_processes, process_id=process_id)
+        jax.distributed.initialize(
+            coordinator_address=coordinator_address,
+            num_processes=num_processes,
+            process_id=process_id,
+        )
 
 
 def cli(module_name: str) -> None:
@@ -86,11 +100,17 @@ def cli(module_name: str) -> None:
             raise app.UsageError(f"unexpected arguments: {argv[1:]}")
         f = flags.FLAGS
         maybe_initialize_distributed(f.coordinator_address, f.num_processes, f.process_id)
-        module = importlib.import_module(module_name if module_name != "__main__" else
-                                         sys.modules["__main__"].__spec__.name)
+        module = importlib.import_module(
+            module_name if module_name != "__main__" else sys.modules["__main__"].__spec__.name
+        )
         summary = execute(module, f.config, f.workdir, make_plots=f.plot)
         passed = sum(c["passed"] for c in summary["claims"].values())
-        logging.info("%s: %d/%d claims passed; wrote %s", module.NAME, passed,
-                     len(summary["claims"]), f.workdir)
+        logging.info(
+            "%s: %d/%d claims passed; wrote %s",
+            module.NAME,
+            passed,
+            len(summary["claims"]),
+            f.workdir,
+        )
 
     app.run(main)

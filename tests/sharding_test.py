@@ -1,0 +1,76 @@
+"""One code path for 1 and N devices: 8 simulated CPU devices give the 1-device results."""
+
+import os
+import subprocess
+import sys
+import textwrap
+
+import jax
+import numpy as np
+
+from attn_theory import sharding
+
+_CHILD = textwrap.dedent("""
+    import os, sys
+    os.environ["XLA_FLAGS"] = "--xla_force_host_platform_device_count=8"
+    os.environ["JAX_PLATFORMS"] = "cpu"
+    import jax, numpy as np
+    sys.path.insert(0, os.getcwd())
+    from tests import sharding_test
+    assert jax.device_count() == 8, jax.devices()
+    params, hist, n_dev = sharding_test.sweep()
+    np.savez(sys.argv[1], w=params["w"], loss=hist["loss"], n_dev=n_dev)
+""")
+
+
+def sweep():
+    """8 seeds of a small regression fit; returns params, history and the mesh size used."""
+    import jax.numpy as jnp
+    import optax
+
+    from attn_theory import train
+
+    def sample_fn(key, hp):
+        x = jax.random.normal(key, (32, 3))
+        return x, x @ jnp.array([1.0, -2.0, 0.5])
+
+    def loss_fn(p, batch, hp):
+        x, y = batch
+        return jnp.mean((x @ p["w"] - y) ** 2), {}
+
+    keys = train.seed_keys(jax.random.key(7), 8)
+    mesh = sharding.run_mesh(8)
+    params, hist = train.fit(
+        keys,
+        init_fn=lambda k, hp: {"w": jax.random.normal(k, (3,))},
+        loss_fn=loss_fn,
+        sample_fn=sample_fn,
+        optimizer_fn=lambda hp: optax.sgd(0.05),
+        num_steps=50,
+        log_every=25,
+        mesh=mesh,
+    )
+    return params, hist, mesh.devices.size
+
+
+def test_eight_devices_equal_one(tmp_path):
+    out = tmp_path / "eight.npz"
+    env = {**os.environ, "XLA_FLAGS": "--xla_force_host_platform_device_count=8"}
+    subprocess.run(
+        [sys.executable, "-c", _CHILD, str(out)],
+        check=True,
+        env=env,
+        cwd=os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
+    )
+    eight = np.load(out)
+    assert int(eight["n_dev"]) == 8
+    params, hist, n_dev = sweep()
+    assert n_dev == jax.device_count()
+    np.testing.assert_allclose(eight["w"], params["w"], rtol=1e-6, atol=1e-7)
+    np.testing.assert_allclose(eight["loss"], hist["loss"], rtol=1e-6)
+
+
+def test_run_mesh_uses_a_divisor_of_the_run_count():
+    devices = jax.devices() * 1
+    assert sharding.run_mesh(5, devices).devices.size in (1, 5)
+    assert 6 % sharding.run_mesh(6).devices.size == 0

@@ -1,0 +1,43 @@
+"""Bad configs fail before compute with a message naming the field."""
+
+import pytest
+
+from attn_theory.validation import ConfigError
+from configs import icl_linear_regression as icl_config
+from experiments import icl_linear_regression as icl
+from experiments import launch
+
+
+@pytest.mark.parametrize(
+    "field,value,match",
+    [
+        ("optim.learning_rate", -1e-3, "optim.learning_rate"),
+        ("model.num_heads", 0, "model.num_heads"),
+        ("task.context_len", 0, "task.context_len"),
+        ("num_seeds", 0, "num_seeds"),
+        ("model.linear_normalization", "bogus", "model.linear_normalization"),
+    ],
+)
+def test_bad_value_names_the_field(field, value, match):
+    cfg = icl_config.get_config("quick")
+    section, _, name = field.rpartition(".")
+    (cfg[section] if section else cfg)[name] = value
+    with pytest.raises(ConfigError, match=match):
+        launch.build_config(icl, cfg)
+
+
+def test_unknown_field_and_preset():
+    with pytest.raises(ValueError, match="unknown preset 'fast'"):
+        icl_config.get_config("fast")
+    with pytest.raises(ValueError, match="unknown config field 'model.heads'"):
+        icl_config.get_config("quick,model.heads=3")
+    d = icl_config.get_config("quick").to_dict()
+    d["model"]["n_heads"] = 3
+    with pytest.raises(ConfigError, match="model.n_heads"):
+        launch.build_config(icl, d)
+
+
+def test_overrides_apply():
+    cfg = launch.build_config(icl, icl_config.get_config("quick,seeds=8,model.num_heads=4"))
+    assert cfg.num_seeds == 8 and cfg.model.num_heads == 4
+    assert cfg.task.eval_lens == (10, 20, 40, 60, 100, 200)
