@@ -22,17 +22,34 @@ EXPERIMENTS: tuple[Entry, ...] = (
     Entry("icl_multitask", "icl", "In-Context Linear Regression Demystified"),
     Entry("icl_reduced_model", "icl", "In-Context Linear Regression Demystified"),
     Entry("rank_vs_heads", "rank", "On the Benefits of Rank in Attention Layers"),
-    Entry("memorization_capacity", "memorization",
-          "Memorization Capacity of Multi-Head Attention in Transformers"),
-    Entry("random_feature_attention", "random_features",
-          "What can a Single Attention Layer Learn? (random features)"),
+    Entry(
+        "memorization_capacity",
+        "memorization",
+        "Memorization Capacity of Multi-Head Attention in Transformers",
+    ),
+    Entry(
+        "random_feature_attention",
+        "random_features",
+        "What can a Single Attention Layer Learn? (random features)",
+    ),
     Entry("scan_and_snap", "scan_snap", "Scan and Snap: 1-layer Transformer Dynamics"),
-    Entry("sdm_attention", "associative_memory", "Attention Approximates Sparse Distributed Memory"),
-    Entry("pavlovian_memory", "associative_memory",
-          "Transformers through the Lens of Pavlovian Conditioning"),
-    Entry("associative_memory_compare", "associative_memory",
-          "SDM and Pavlovian views on one memory task"),
-    Entry("memory_efficient_attention", "memory_efficient",
-          "Self-attention Does Not Need O(n^2) Memory"),
+    Entry(
+        "sdm_attention", "associative_memory", "Attention Approximates Sparse Distributed Memory"
+    ),
+    Entry(
+        "pavlovian_memory",
+        "associative_memory",
+        "Transformers through the Lens of Pavlovian Conditioning",
+    ),
+    Entry(
+        "associative_memory_compare",
+        "associative_memory",
+        "SDM and Pavlovian views on one memory task",
+    ),
+    Entry(
+        "memory_efficient_attention",
+        "memory_efficient",
+        "Self-attention Does Not Need O(n^2) Memory",
+    ),
     Entry("synthetic_task", "synthetic", "Worked example: adding a synthetic task"),
 )

@@ -1,0 +1,91 @@
+"""End-to-end in-context regression: the quick config's claims C1-C5 and the workdir contract.
+
+One quick run (module fixture) is shared by every claim test; bounds are the spec's.
+"""
+
+import json
+import os
+
+import numpy as np
+import pytest
+
+from attn_theory.theory import icl as theory
+from configs import icl_linear_regression as icl_config
+from experiments import icl_linear_regression as icl
+from experiments import launch
+
+
+@pytest.fixture(scope="module")
+def quick(tmp_path_factory):
+    workdir = str(tmp_path_factory.mktemp("icl_quick"))
+    summary = launch.execute(icl, icl_config.get_config("quick"), workdir)
+    return workdir, summary
+
+
+def test_workdir_contract(quick):
+    workdir, summary = quick
+    for f in ("config.json", "metrics.jsonl", "results.npz", "summary.json"):
+        assert os.path.exists(os.path.join(workdir, f)), f
+    with open(os.path.join(workdir, "metrics.jsonl")) as f:
+        first = json.loads(f.readline())
+    assert {"run", "step", "steps_per_s", "eta_s", "loss"} <= set(first)
+    for c in summary["claims"].values():
+        assert {"value", "bound", "passed", "claim"} <= set(c)
+    assert {"versions", "device", "wall_time_s", "scalars"} <= set(summary)
+    figs = os.listdir(os.path.join(workdir, "figures"))
+    for name in (
+        "f1_kq_ov_heatmaps",
+        "f2_dynamics",
+        "f4_loss_vs_length",
+        "f5_estimators",
+        "f11_length_generalisation",
+    ):
+        assert f"{name}.png" in figs and f"{name}.pdf" in figs
+    res = np.load(os.path.join(workdir, "results.npz"))
+    assert all(res[k].shape[0] == 3 for k in res.files)  # leading [seed] axis
+
+
+def _assert_claims(summary, prefix):
+    claims = {k: v for k, v in summary["claims"].items() if k.startswith(prefix)}
+    assert claims, prefix
+    failed = {k: (v["value"], v["bound"]) for k, v in claims.items() if not v["passed"]}
+    assert not failed, failed
+
+
+@pytest.mark.parametrize("prefix", ["C1", "C2", "C3", "C4", "C5"])
+def test_claims(quick, prefix):
+    _assert_claims(quick[1], prefix)
+
+
+def test_closed_forms_match_spec_numbers():
+    # Spec section 3: eta* = 0.8602, R* = 0.2398 at d=5, L=40, s2=0.1.
+    assert abs(theory.eta_star(5, 40, 0.1) - 0.8602) < 1e-4
+    assert abs(theory.gd_risk_opt(5, 40, 0.1) - 0.2398) < 1e-4
+    # Spec C7: single-head optimum of the approximate loss is 0.372 +- 0.001.
+    om, mu, val = theory.single_head_optimum(5, 40, 0.1)
+    assert abs(val - 0.372) < 1e-3
+    assert abs(theory.approx_loss([om], [mu], 5, 40, 0.1) - val) < 1e-9
+
+
+def test_gd_risk_formula_against_monte_carlo():
+    rng = np.random.default_rng(0)
+    d, L, s2, n, eta = 5, 40, 0.1, 100_000, 0.7
+    x = rng.normal(size=(n, L, d))
+    xq = rng.normal(size=(n, d))
+    beta = rng.normal(size=(n, d)) / np.sqrt(d)
+    y = np.einsum("nld,nd->nl", x, beta) + np.sqrt(s2) * rng.normal(size=(n, L))
+    yq = np.einsum("nd,nd->n", xq, beta) + np.sqrt(s2) * rng.normal(size=n)
+    mc = np.mean((theory.gd_predict(x, y, xq, eta) - yq) ** 2)
+    # Relative MC error of a mean of ~chi^2 terms at n=1e5 is below 1%; allow 3%.
+    assert abs(mc / theory.gd_risk(eta, d, L, s2) - 1) < 0.03
+
+
+def test_two_head_first_order_expansion_is_dgd():
+    # A +-(omega, mu) pair equals DGD with eta = 2 omega mu up to O(omega^2).
+    rng = np.random.default_rng(1)
+    x, xq = rng.normal(size=(64, 40, 5)), rng.normal(size=(64, 5))
+    y = rng.normal(size=(64, 40))
+    om, mu = 1e-3, 50.0
+    pair = theory.reduced_softmax_predict(x, y, xq, [om, -om], [mu, -mu])
+    dgd = theory.dgd_predict(x, y, xq, 2 * om * mu)
+    assert np.linalg.norm(pair - dgd) / np.linalg.norm(dgd) < 1e-2
