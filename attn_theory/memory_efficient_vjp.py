@@ -178,7 +178,9 @@ def _add_block(dbias, ds, qs, ks, cfg: Cfg):
     block = ds.sum(axis=axes, keepdims=True) if axes else ds
     _, _, nq, nk = dbias.shape
     start = (0, 0, qs if nq > 1 else 0, ks if nk > 1 else 0)
-    return lax.dynamic_update_slice(dbias, lax.dynamic_slice(dbias, start, block.shape) + block, start)
+    return lax.dynamic_update_slice(
+        dbias, lax.dynamic_slice(dbias, start, block.shape) + block, start
+    )
 
 
 @functools.partial(jax.custom_vjp, nondiff_argnums=(5,))
