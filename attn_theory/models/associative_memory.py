@@ -30,10 +30,13 @@ def hebbian_read(keys_nk: Array, values_nv: Array, queries_qk: Array):
     return out[0, :, 0], s[0, 0]
 
 
-def softmax_read(keys_nk: Array, values_nv: Array, queries_qk: Array, beta: float):
-    """o = sum_i softmax(beta q . k_i) v_i."""
+def softmax_read(
+    keys_nk: Array, values_nv: Array, queries_qk: Array, beta: float, mask_n: Array | None = None
+):
+    """o = sum_i softmax(beta q . k_i) v_i over the items where mask_n [N] is True."""
+    mask = None if mask_n is None else mask_n[None, None, None, :]
     out, w = attention.softmax_attention(
-        _bthd(queries_qk), _bthd(keys_nk), _bthd(values_nv), scale=beta
+        _bthd(queries_qk), _bthd(keys_nk), _bthd(values_nv), scale=beta, mask=mask
     )
     return out[0, :, 0], w[0, 0]
 
@@ -61,19 +64,26 @@ def memory_read(m_vk: Array, queries_qk: Array) -> Array:
 
 
 def hamming(x_an: Array, y_bn: Array) -> Array:
-    """Hamming distances [A, B] between {0,1} rows (exact in float32 for n < 2^24)."""
-    return x_an @ (1.0 - y_bn).T + (1.0 - x_an) @ y_bn.T
+    """Hamming distances [A, B] between {0,1} rows: |x| + |y| - 2 x.y (exact for n < 2^24)."""
+    return jnp.sum(x_an, -1)[:, None] + jnp.sum(y_bn, -1)[None, :] - 2.0 * (x_an @ y_bn.T)
 
 
 def sdm_pattern_read(
-    addresses_nk: Array, values_nv: Array, queries_qk: Array, log_weight_table: Array
+    addresses_nk: Array,
+    values_nv: Array,
+    queries_qk: Array,
+    log_weight_table: Array,
+    mask_n: Array | None = None,
 ):
     """Pattern-view SDM: weights I(d_v) / sum I, from a table log I indexed by d_v = 0..n.
 
-    addresses and queries are {0,1}^n. A query whose ball meets no pattern's ball reads 0.
+    addresses and queries are {0,1}^n; mask_n [N] (optional) keeps only the True patterns.
+    A query whose ball meets no pattern's ball reads 0.
     """
     dv_qn = hamming(queries_qk, addresses_nk).astype(jnp.int32)
     logw_qn = log_weight_table[dv_qn]
+    if mask_n is not None:
+        logw_qn = jnp.where(mask_n[None, :], logw_qn, -jnp.inf)
     top_q1 = jnp.max(logw_qn, axis=-1, keepdims=True)
     w_qn = jnp.exp(logw_qn - jnp.where(jnp.isfinite(top_q1), top_q1, 0.0))
     w_qn = w_qn / jnp.maximum(jnp.sum(w_qn, -1, keepdims=True), 1e-30)

@@ -123,7 +123,8 @@ def fit_beta(x, y) -> dict[str, float]:
     slope = float(np.sum((x - x.mean()) * (y - y.mean())) / np.sum((x - x.mean()) ** 2))
     intercept = float(y.mean() - slope * x.mean())
     resid = y - (intercept + slope * x)
-    r2 = float(1.0 - np.sum(resid**2) / np.sum((y - y.mean()) ** 2))
+    ss_tot = np.sum((y - y.mean()) ** 2)
+    r2 = float(1.0 - np.sum(resid**2) / ss_tot) if ss_tot > 0 else math.nan
     return {"ols": slope, "paper": slope * num / (num - 1), "intercept": intercept, "r2": r2}
 
 
