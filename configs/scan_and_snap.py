@@ -43,7 +43,7 @@ def base() -> ml_collections.ConfigDict:
     c.task.fig6_next_per_last = 2  # Fig. 6: next tokens per query
     # Model
     c.model = ml_collections.ConfigDict()
-    c.model.embed_dim = 128  # width of the embedding-based transformer demo
+    c.model.embed_dim = 64  # width of the embedding-based transformer demo
     # Optim
     c.optim = ml_collections.ConfigDict()
     c.optim.batch_size = 128  # sequences per step (online sampling)
@@ -57,8 +57,8 @@ def base() -> ml_collections.ConfigDict:
     c.optim.snap_lr_z = 1.0  # snap run: eta_Z (one query, 2 next tokens, random init)
     c.optim.snap_ratio = (1.0, 10.0)  # snap run: eta_Y / eta_Z values compared
     c.optim.snap_steps = 400  # snap run iterations
-    c.optim.embed_lr_z = 1.0  # transformer demo: rate of W_q, W_k
-    c.optim.embed_ratio = 1.0  # transformer demo: rate of embed, W_v, decoder over embed_lr_z
+    c.optim.embed_lr_z = 10.0  # transformer demo: rate of W_q, W_k (tuned [ours])
+    c.optim.embed_ratio = 0.1  # transformer demo: rate of embed, W_v, decoder over embed_lr_z
     c.optim.embed_steps = 200  # transformer demo iterations (Fig. 4 data)
     # Run
     c.seed = 0  # root PRNG key; seed i uses fold_in(part key, i)

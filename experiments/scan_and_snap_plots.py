@@ -13,18 +13,29 @@ from attn_theory import plotting
 from attn_theory.theory import scan_snap as theory
 
 # The authors' figure_4.log: loss at iterations 0, 2, ..., 10 and 20.
-PAPER_FIG4_LOSS = ((0, 3.526), (2, 2.368), (4, 0.733), (6, 0.161), (8, 0.044), (10, 0.013),
-                   (20, 2e-4))
+PAPER_FIG4_LOSS = (
+    (0, 3.526),
+    (2, 2.368),
+    (4, 0.733),
+    (6, 0.161),
+    (8, 0.044),
+    (10, 0.013),
+    (20, 2e-4),
+)
 
 
 def plot(res: dict[str, np.ndarray], cfg) -> dict:
-    return {"fig4_cn_heatmap": _fig4(res, cfg), "fig6_entropy": _fig6(res, cfg),
-            "attention_common_vs_distinct": _mass(res, cfg), "snap_entropy": _snap(res, cfg),
-            "transformer_scan_snap": _transformer(res, cfg)}
+    return {
+        "fig4_cn_heatmap": _fig4(res, cfg),
+        "fig6_entropy": _fig6(res, cfg),
+        "attention_common_vs_distinct": _mass(res, cfg),
+        "snap_entropy": _snap(res, cfg),
+        "transformer_scan_snap": _transformer(res, cfg),
+    }
 
 
 def _h0(res, cfg) -> float:
-    p = np.asarray(res["probs"][0][cfg.task.num_common:], np.float64)
+    p = np.asarray(res["probs"][0][cfg.task.num_common :], np.float64)
     p = p / p.sum()
     return float(-np.sum(p * np.log(p)))
 
@@ -54,11 +65,13 @@ def _fig4(res, cfg):
     p = res["probs"][0][nc:]
     for t, style in ((0, "o"), (c.shape[0] - 1, "s")):
         cs = res["fig4/c"][:, t, :, nc:]  # [seed, K, D]
-        plotting.seed_band(ax, p, cs.reshape(-1, cs.shape[-1]), marker=style,
-                           label=f"iter {t}")
+        plotting.seed_band(ax, p, cs.reshape(-1, cs.shape[-1]), marker=style, label=f"iter {t}")
     plotting.theory_line(ax, p, p, label="c_n = P(l|n) (Z = 0)")
-    ax.set(xlabel="P(l|n), distinct tokens", ylabel="c_n(l)",
-           title="scan: frequency bias, ranking kept")
+    ax.set(
+        xlabel="P(l|n), distinct tokens",
+        ylabel="c_n(l)",
+        title="scan: frequency bias, ranking kept",
+    )
     ax.legend()
     return fig
 
@@ -74,16 +87,30 @@ def _fig6(res, cfg):
             line = plotting.seed_band(ax, o.fig6_ratio, h[:, i, j], label=f"eta_Z={lr_z:g}")
             ref = [theory.paper_fig6(n_last, lr_z, r) for r in o.fig6_ratio]
             if all(v is not None for v in ref):
-                ax.plot(o.fig6_ratio, ref, linestyle=":", color=line.get_color(), marker="x",
-                        markersize=3)
+                ax.plot(
+                    o.fig6_ratio,
+                    ref,
+                    linestyle=":",
+                    color=line.get_color(),
+                    marker="x",
+                    markersize=3,
+                )
         ax.axhline(_h0(res, cfg), **plotting.THEORY_STYLE, label="H at Z = 0")
-        ax.set(xscale="log", xlabel="eta_Y / eta_Z",
-               title=f"#last/next = {n_last}/{n_last * t.fig6_next_per_last}")
+        ax.set(
+            xscale="log",
+            xlabel="eta_Y / eta_Z",
+            title=f"#last/next = {n_last}/{n_last * t.fig6_next_per_last}",
+        )
         if i == 0:
             ax.set_ylabel("distinct-token entropy of c_n [ours: def.]")
-            ax.legend(fontsize=7, title="solid: ours, dotted: paper", title_fontsize=7)
-    fig.suptitle(f"Fig. 6 after {o.fig6_steps} iterations ({res['fig6/entropy'].shape[0]} "
-                 "seeds, random init)")
+        if i == n - 1:
+            ax.legend(
+                fontsize=7, title="solid: ours, dotted: paper", title_fontsize=7, loc="lower right"
+            )
+    fig.suptitle(
+        f"Fig. 6 after {o.fig6_steps} iterations ({res['fig6/entropy'].shape[0]} "
+        "seeds, random init)"
+    )
     return fig
 
 
@@ -95,19 +122,34 @@ def _mass(res, cfg):
     fig, axes = plotting.figure(2, 1, width=4.2)
     steps = res["snap/steps"][0]
     for k in range(res["snap/common"].shape[1]):
-        line = plotting.seed_band(axes[0, 0], steps, res["snap/common"][:, k],
-                                  label=f"common, {_ratio_label(cfg, k)}", marker=None)
-        plotting.seed_band(axes[0, 0], steps, 1 - res["snap/common"][:, k], marker=None,
-                           label=f"distinct, {_ratio_label(cfg, k)}", linestyle="--",
-                           color=line.get_color())
-    axes[0, 0].set(xlabel="iteration", ylabel="attention mass of c_n",
-                   title="snap run (1 query, random init)")
+        line = plotting.seed_band(
+            axes[0, 0],
+            steps,
+            res["snap/common"][:, k],
+            label=f"common, {_ratio_label(cfg, k)}",
+            marker=None,
+        )
+        plotting.seed_band(
+            axes[0, 0],
+            steps,
+            1 - res["snap/common"][:, k],
+            marker=None,
+            label=f"distinct, {_ratio_label(cfg, k)}",
+            linestyle="--",
+            color=line.get_color(),
+        )
+    axes[0, 0].set(
+        xlabel="iteration", ylabel="attention mass of c_n", title="snap run (1 query, random init)"
+    )
     axes[0, 0].legend(fontsize=7)
     t4 = np.arange(res["fig4/common"].shape[1])
     plotting.seed_band(axes[0, 1], t4, res["fig4/common"], label="common", marker=None)
     plotting.seed_band(axes[0, 1], t4, 1 - res["fig4/common"], label="distinct", marker=None)
-    axes[0, 1].axhline(float(res["probs"][0][:cfg.task.num_common].sum()),
-                       **plotting.THEORY_STYLE, label="common P mass (Z = 0)")
+    axes[0, 1].axhline(
+        float(res["probs"][0][: cfg.task.num_common].sum()),
+        **plotting.THEORY_STYLE,
+        label="common P mass (Z = 0)",
+    )
     axes[0, 1].set(xlabel="iteration", ylabel="attention mass of c_n", title="Fig. 4 run")
     axes[0, 1].legend(fontsize=7)
     return fig
@@ -117,17 +159,23 @@ def _snap(res, cfg):
     fig, axes = plotting.figure(2, 1, width=4.2)
     steps = res["snap/steps"][0]
     for k in range(res["snap/entropy"].shape[1]):
-        plotting.seed_band(axes[0, 0], steps, res["snap/entropy"][:, k], marker=None,
-                           label=_ratio_label(cfg, k))
-        plotting.seed_band(axes[0, 1], steps, res["snap/c_max"][:, k], marker=None,
-                           label=_ratio_label(cfg, k))
+        plotting.seed_band(
+            axes[0, 0], steps, res["snap/entropy"][:, k], marker=None, label=_ratio_label(cfg, k)
+        )
+        plotting.seed_band(
+            axes[0, 1], steps, res["snap/c_max"][:, k], marker=None, label=_ratio_label(cfg, k)
+        )
     axes[0, 0].axhline(_h0(res, cfg), **plotting.THEORY_STYLE, label="H at Z = 0")
-    axes[0, 0].set(xlabel="iteration", ylabel="distinct-token entropy",
-                   title=f"scan then snap (eta_Z = {cfg.optim.snap_lr_z:g})")
+    axes[0, 0].set(
+        xlabel="iteration",
+        ylabel="distinct-token entropy",
+        title=f"scan then snap (eta_Z = {cfg.optim.snap_lr_z:g})",
+    )
     axes[0, 0].legend(fontsize=7)
     axes[0, 1].axhline(0.5, **plotting.THEORY_STYLE, label="B-P5 bound")
-    axes[0, 1].set(xlabel="iteration", ylabel="max_l c_n(l)", ylim=(0, 1),
-                   title="no winner-take-all")
+    axes[0, 1].set(
+        xlabel="iteration", ylabel="max_l c_n(l)", ylim=(0, 1), title="no winner-take-all"
+    )
     axes[0, 1].legend(fontsize=7)
     return fig
 
@@ -136,17 +184,23 @@ def _transformer(res, cfg):
     nc = cfg.task.num_common
     fig, axes = plotting.figure(3, 1, width=4.2)
     steps = res["transformer/steps"][0]
-    plotting.seed_band(axes[0, 0], steps, res["transformer/common"], marker=None,
-                       label="common mass")
-    axes[0, 0].axhline(float(res["probs"][0][:nc].sum()), **plotting.THEORY_STYLE,
-                       label="P mass (Z = 0)")
+    plotting.seed_band(
+        axes[0, 0], steps, res["transformer/common"], marker=None, label="common mass"
+    )
+    axes[0, 0].axhline(
+        float(res["probs"][0][:nc].sum()), **plotting.THEORY_STYLE, label="P mass (Z = 0)"
+    )
     axes[0, 0].set(xlabel="iteration", ylabel="mass", title="embedding transformer [ours]")
     axes[0, 0].legend(fontsize=7)
-    plotting.seed_band(axes[0, 1], steps, res["transformer/entropy"], marker=None,
-                       label="distinct entropy")
+    plotting.seed_band(
+        axes[0, 1], steps, res["transformer/entropy"], marker=None, label="distinct entropy"
+    )
     axes[0, 1].axhline(_h0(res, cfg), **plotting.THEORY_STYLE, label="H at Z = 0")
-    axes[0, 1].set(xlabel="iteration", ylabel="entropy (nats)",
-                   title="c_n from effective Z = (E W_q)(E W_k)^T/sqrt(d)")
+    axes[0, 1].set(
+        xlabel="iteration",
+        ylabel="entropy (nats)",
+        title="c_n from effective Z = (E W_q)(E W_k)^T/sqrt(d)",
+    )
     axes[0, 1].legend(fontsize=7)
     c = res["transformer/c"][0, :, 0]
     rows = np.unique(np.linspace(0, c.shape[0] - 1, 7).astype(int))

@@ -35,8 +35,10 @@ def yz_init(key: Array, num_tokens: int, zero_init: bool) -> dict[str, Array]:
         return {"Y": jnp.zeros(shape), "Z": jnp.zeros(shape)}
     bound = num_tokens**-0.5
     y_key, z_key = jax.random.split(key)
-    return {"Y": jax.random.uniform(y_key, shape, minval=-bound, maxval=bound),
-            "Z": jax.random.uniform(z_key, shape, minval=-bound, maxval=bound)}
+    return {
+        "Y": jax.random.uniform(y_key, shape, minval=-bound, maxval=bound),
+        "Z": jax.random.uniform(z_key, shape, minval=-bound, maxval=bound),
+    }
 
 
 def yz_apply(params: dict[str, Array], tokens_bt: Array) -> tuple[Array, Array]:
@@ -78,28 +80,36 @@ class OneLayerTransformer(nn.Module):
     def __call__(self, tokens_bt: Array) -> tuple[Array, Array]:
         d = self.embed_dim
         # N(0, 1/d) rows: nearly orthonormal embeddings when d is large (the paper's assumption).
-        x_btd = nn.Embed(self.num_tokens, d, embedding_init=nn.initializers.normal(d**-0.5),
-                         name="embed")(tokens_bt)
+        e_md = self.param("embed", nn.initializers.normal(d**-0.5), (self.num_tokens, d))
         init = attention.torch_linear_init(d)
-        q_b1hd = nn.Dense(d, use_bias=False, kernel_init=init, name="w_q")(x_btd[:, -1:, None])
-        k_bshd = nn.Dense(d, use_bias=False, kernel_init=init, name="w_k")(x_btd[:, :-1, None])
-        v_bshd = nn.Dense(d, use_bias=False, kernel_init=init, name="w_v")(x_btd[:, :-1, None])
-        out_b1hd, attn_bh1s = attention.softmax_attention(q_b1hd, k_bshd, v_bshd)
-        u_bd = out_b1hd[:, 0, 0]
+        # Project the M embedding rows once; with one query and no positional encoding,
+        # score_i = q . k_{x_i} is a gather from the [B, M] score table and the output is the
+        # attention-weighted bag of tokens times the value table: no [B, T, d] tensor.
+        q_md, k_md, v_md = (
+            nn.Dense(d, use_bias=False, kernel_init=init, name=n)(e_md)
+            for n in ("w_q", "w_k", "w_v")
+        )
+        ctx_bs, q_b = tokens_bt[:, :-1], tokens_bt[:, -1]
+        scores_bm = q_md[q_b] @ k_md.T * d**-0.5
+        rows_b1 = jnp.arange(tokens_bt.shape[0])[:, None]
+        attn_bs = jax.nn.softmax(scores_bm[rows_b1, ctx_bs], axis=-1)
+        u_bm = jnp.zeros(scores_bm.shape).at[rows_b1, ctx_bs].add(attn_bs)
+        u_bd = u_bm @ v_md
         u_bd = u_bd / jnp.linalg.norm(u_bd, axis=-1, keepdims=True)
-        return nn.Dense(self.num_tokens, kernel_init=init, name="decoder")(u_bd), attn_bh1s[
-            :, 0, 0]
+        logits_bm = nn.Dense(self.num_tokens, kernel_init=init, name="decoder")(u_bd)
+        return logits_bm, attn_bs
 
 
 def effective_z(params, embed_dim: int) -> Array:
     """[M, M] Z[query, key] = (E W_q)(E W_k)^T / sqrt(d) of a OneLayerTransformer."""
     p = params["params"]
-    e_md = p["embed"]["embedding"]
+    e_md = p["embed"]
     return (e_md @ p["w_q"]["kernel"]) @ (e_md @ p["w_k"]["kernel"]).T * embed_dim**-0.5
 
 
-def two_rate_sgd(lr_y, lr_z, momentum: float,
-                 z_names: Collection[str] = ("Z", "w_q", "w_k")) -> optax.GradientTransformation:
+def two_rate_sgd(
+    lr_y, lr_z, momentum: float, z_names: Collection[str] = ("Z", "w_q", "w_k")
+) -> optax.GradientTransformation:
     """SGD with momentum, rate lr_z on leaves whose path names one of `z_names`, else lr_y.
 
     optax.sgd's trace (buf = momentum * buf + g; p -= lr * buf) is PyTorch's SGD momentum.
@@ -113,5 +123,5 @@ def two_rate_sgd(lr_y, lr_z, momentum: float,
         return jax.tree_util.tree_map_with_path(label, params)
 
     return optax.multi_transform(
-        {"y": optax.sgd(lr_y, momentum=momentum), "z": optax.sgd(lr_z, momentum=momentum)},
-        labels)
+        {"y": optax.sgd(lr_y, momentum=momentum), "z": optax.sgd(lr_z, momentum=momentum)}, labels
+    )

@@ -37,21 +37,30 @@ class Layout(NamedTuple):
     num_common: int
 
 
-def make_layout(num_last: int, num_next_per_last: int, num_common: int = 10,
-                num_distinct: int = 10, distinct_min: float = 0.1,
-                distinct_max: float = 1.0) -> Layout:
+def make_layout(
+    num_last: int,
+    num_next_per_last: int,
+    num_common: int = 10,
+    num_distinct: int = 10,
+    distinct_min: float = 0.1,
+    distinct_max: float = 1.0,
+) -> Layout:
     """Builds the token layout and P(l | n) of `Dataset2`."""
     k = num_last * num_next_per_last
     distinct0 = num_common
     query0 = distinct0 + num_distinct * k
     label0 = query0 + num_last
-    support = np.stack([
-        np.concatenate([np.arange(num_common),
-                        distinct0 + num_distinct * n + np.arange(num_distinct)])
-        for n in range(k)
-    ]).astype(np.int32)
-    weights = np.concatenate([np.ones(num_common),
-                              np.linspace(distinct_min, distinct_max, num_distinct)])
+    support = np.stack(
+        [
+            np.concatenate(
+                [np.arange(num_common), distinct0 + num_distinct * n + np.arange(num_distinct)]
+            )
+            for n in range(k)
+        ]
+    ).astype(np.int32)
+    weights = np.concatenate(
+        [np.ones(num_common), np.linspace(distinct_min, distinct_max, num_distinct)]
+    )
     query = (query0 + np.arange(k) // num_next_per_last).astype(np.int32)
     label = (label0 + np.arange(k)).astype(np.int32)
     return Layout(support, weights / weights.sum(), query, label, label0 + k, num_common)

@@ -22,21 +22,36 @@ from attn_theory.tasks.sequence_classes import Layout
 PAPER_FIG6_ETA_Z = (0.5, 1.0, 2.0, 3.0)
 PAPER_FIG6_RATIO = (1.0, 2.0, 5.0, 10.0)
 PAPER_FIG6 = {
-    1: ((1.971, 2.007, 2.066, 2.092), (1.871, 1.937, 2.022, 2.053),
-        (1.699, 1.810, 1.934, 1.900), (1.551, 1.708, 1.786, 1.825)),
-    3: ((2.019, 1.988, 2.031, 2.063), (1.963, 1.920, 1.982, 2.024),
-        (1.842, 1.809, 1.899, 1.955), (1.737, 1.715, 1.821, 1.839)),
-    5: ((2.026, 1.994, 2.020, 2.055), (1.995, 1.931, 1.971, 2.014),
-        (1.906, 1.816, 1.884, 1.926), (1.817, 1.718, 1.802, 1.831)),
-    10: ((2.033, 2.012, 2.018, 2.051), (2.027, 1.975, 1.976, 2.015),
-         (1.990, 1.888, 1.899, 1.947), (1.940, 1.805, 1.829, 1.875)),
+    1: (
+        (1.971, 2.007, 2.066, 2.092),
+        (1.871, 1.937, 2.022, 2.053),
+        (1.699, 1.810, 1.934, 1.900),
+        (1.551, 1.708, 1.786, 1.825),
+    ),
+    3: (
+        (2.019, 1.988, 2.031, 2.063),
+        (1.963, 1.920, 1.982, 2.024),
+        (1.842, 1.809, 1.899, 1.955),
+        (1.737, 1.715, 1.821, 1.839),
+    ),
+    5: (
+        (2.026, 1.994, 2.020, 2.055),
+        (1.995, 1.931, 1.971, 2.014),
+        (1.906, 1.816, 1.884, 1.926),
+        (1.817, 1.718, 1.802, 1.831),
+    ),
+    10: (
+        (2.033, 2.012, 2.018, 2.051),
+        (2.027, 1.975, 1.976, 2.015),
+        (1.990, 1.888, 1.899, 1.947),
+        (1.940, 1.805, 1.829, 1.875),
+    ),
 }
 
 
 def paper_fig6(num_last: int, eta_z: float, ratio: float) -> float | None:
     """The authors' Fig. 6 entropy for one cell, or None outside their grid."""
-    if num_last not in PAPER_FIG6 or eta_z not in PAPER_FIG6_ETA_Z or ratio not in \
-            PAPER_FIG6_RATIO:
+    if num_last not in PAPER_FIG6 or eta_z not in PAPER_FIG6_ETA_Z or ratio not in PAPER_FIG6_RATIO:
         return None
     return PAPER_FIG6[num_last][PAPER_FIG6_ETA_Z.index(eta_z)][PAPER_FIG6_RATIO.index(ratio)]
 
@@ -69,7 +84,7 @@ def distinct_entropy(c_ks, num_common: int):
 
 def initial_distinct_entropy(layout: Layout) -> float:
     """Distinct-token entropy at Z = 0 (c_n = P(. | n)); 2.151 nats for linspace(0.1, 1, 10)."""
-    p = np.asarray(layout.probs[layout.num_common:], np.float64)
+    p = np.asarray(layout.probs[layout.num_common :], np.float64)
     p = p / p.sum()
     return float(-np.sum(p * np.log(p)))
 
@@ -80,8 +95,8 @@ def ranking_kept(c_ks, layout: Layout) -> np.ndarray:
     c_n on distinct tokens strictly increasing in P(l | n) (Spearman = 1), and c_n(l) / P(l | n)
     non-decreasing in P(l | n) (low-P tokens lose relative to high-P ones).
     """
-    c = np.asarray(c_ks, np.float64)[..., layout.num_common:]
-    p = np.asarray(layout.probs, np.float64)[layout.num_common:]
+    c = np.asarray(c_ks, np.float64)[..., layout.num_common :]
+    p = np.asarray(layout.probs, np.float64)[layout.num_common :]
     order = np.argsort(p, kind="stable")
     c, p = c[..., order], p[order]
     strictly = np.all(np.diff(c, axis=-1) > 0, axis=-1)
