@@ -192,6 +192,9 @@ class MultiHeadAttention(nn.Module):
     use_output: bool = True
     kernel_init: Callable | None = None
     attn_kwargs: tuple = ()
+    # 'reference' returns the weights; 'memory_efficient' (O(sqrt n) memory) and 'xla'
+    # (jax.nn.dot_product_attention) are softmax-only drop-in backends without weights.
+    impl: str = "reference"
 
     @nn.compact
     def __call__(self, x_q_btd: Array, x_kv_bsd: Array, mask: Array | None = None):
@@ -204,9 +207,17 @@ class MultiHeadAttention(nn.Module):
         q = jnp.einsum("btd,hdk->bthk", x_q_btd, w_q)
         k = jnp.einsum("bsd,hdk->bshk", x_kv_bsd, w_k)
         v = jnp.einsum("bsd,hdk->bshk", x_kv_bsd, w_v)
-        heads_bthk, attn_bhts = attend(
-            self.kind, q, k, v, mask=mask, scale=self.scale, **dict(self.attn_kwargs)
-        )
+        if self.impl == "reference":
+            heads_bthk, attn_bhts = attend(
+                self.kind, q, k, v, mask=mask, scale=self.scale, **dict(self.attn_kwargs)
+            )
+        else:
+            if self.kind != "softmax":
+                raise ValueError(f"impl={self.impl!r} supports kind='softmax' only")
+            from attn_theory import memory_efficient
+
+            fn = memory_efficient.attention_fn(self.impl)
+            heads_bthk, attn_bhts = fn(q, k, v, mask=mask, scale=self.scale), None
         inter = {"attn": attn_bhts, "heads": heads_bthk}
         if not self.use_output:
             return heads_bthk, inter

@@ -33,7 +33,8 @@ def base() -> ml_collections.ConfigDict:
     c.task.noise_var = 0.1  # label noise sigma^2 (the query label is noisy too)
     c.task.query_noise = True  # noisy y_q, as in the authors' code
     c.task.eval_prompts = 20000  # fresh prompts per evaluation length
-    c.task.baseline_prompts = 40000  # Monte-Carlo prompts for the closed-form baselines
+    c.task.baseline_prompts = 40000  # MC prompts per seed for the baselines at L (claim C1)
+    c.task.curve_prompts = 5000  # MC prompts per seed for the baselines at other L (F5)
     c.task.eval_lens = (10, 20, 40, 60, 100, 200)  # test prompt lengths (F4, F5, F11)
     # Model
     c.model = ml_collections.ConfigDict()
@@ -41,6 +42,7 @@ def base() -> ml_collections.ConfigDict:
     c.model.compare_heads = (1, 4)  # extra head counts trained for C3, C4 and F3/F4
     c.model.linear_baseline = True  # also train fixed-scale linear attention (H=2) for C5
     c.model.linear_normalization = "none"  # 'none' (fixed scale), 'train' or 'actual'
+    c.model.attention_impl = "reference"  # softmax backend: reference|memory_efficient|xla
     # Optim
     c.optim = ml_collections.ConfigDict()
     c.optim.learning_rate = 1e-3  # Adam, default betas, no schedule
@@ -78,6 +80,7 @@ def _smoke(c):
     c.checkpoint_every = 1
     c.task.eval_prompts = 256
     c.task.baseline_prompts = 256
+    c.task.curve_prompts = 256
     c.task.eval_lens = (20, 40)
 
 

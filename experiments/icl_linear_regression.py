@@ -33,6 +33,7 @@ class TaskConfig:
     query_noise: bool = True
     eval_prompts: int = 20000
     baseline_prompts: int = 40000
+    curve_prompts: int = 5000
     eval_lens: tuple[int, ...] = (10, 20, 40, 60, 100, 200)
 
 
@@ -42,6 +43,7 @@ class ModelConfig:
     compare_heads: tuple[int, ...] = (1, 4)
     linear_baseline: bool = True
     linear_normalization: str = "none"
+    attention_impl: str = "reference"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -68,6 +70,7 @@ def validate(cfg: Config) -> None:
     validation.check(cfg.task.noise_var >= 0, "task.noise_var", "must be >= 0")
     validation.int_range("task.eval_prompts", cfg.task.eval_prompts, 1)
     validation.int_range("task.baseline_prompts", cfg.task.baseline_prompts, 1)
+    validation.int_range("task.curve_prompts", cfg.task.curve_prompts, 1)
     validation.check(
         len(cfg.task.eval_lens) > 0 and min(cfg.task.eval_lens) >= 1,
         "task.eval_lens",
@@ -78,6 +81,9 @@ def validate(cfg: Config) -> None:
         validation.int_range("model.compare_heads", h, 1, 64)
     validation.one_of(
         "model.linear_normalization", cfg.model.linear_normalization, ("none", "train", "actual")
+    )
+    validation.one_of(
+        "model.attention_impl", cfg.model.attention_impl, ("reference", "memory_efficient", "xla")
     )
     validation.positive("optim.learning_rate", cfg.optim.learning_rate)
     validation.int_range("optim.batch_size", cfg.optim.batch_size, 1)
@@ -99,7 +105,10 @@ def sample_kwargs(cfg: Config, context_len: int | None = None) -> dict:
 
 def model_specs(cfg: Config) -> dict[str, icl.ICLAttention]:
     heads = sorted({cfg.model.num_heads, *cfg.model.compare_heads})
-    specs = {f"softmax_h{h}": icl.ICLAttention(num_heads=h) for h in heads}
+    specs = {
+        f"softmax_h{h}": icl.ICLAttention(num_heads=h, attention_impl=cfg.model.attention_impl)
+        for h in heads
+    }
     if cfg.model.linear_baseline:
         specs["linear_h2"] = icl.ICLAttention(
             num_heads=2,
@@ -170,11 +179,18 @@ def run(cfg: Config, key: jax.Array, hooks: train.Hooks | None = None) -> dict[s
 
 
 def baselines(cfg: Config, eval_root) -> dict[str, np.ndarray]:
-    """Monte-Carlo risks (float64) of the closed-form predictors, per seed and length."""
+    """Monte-Carlo risks (float64) of the closed-form predictors, per seed and length.
+
+    baseline_prompts prompts per seed at the training length (claim C1), curve_prompts at
+    the other lengths (figure F5 only).
+    """
     d, s2, lens = cfg.task.dim, cfg.task.noise_var, cfg.task.eval_lens
     keys = train.seed_keys(jax.random.fold_in(eval_root, 10**6), cfg.num_seeds)
     omega1, mu1, _ = theory.single_head_optimum(d, cfg.task.context_len, s2)
     res = {k: [] for k in ("ridge", "gd_opt", "dgd", "reduced_2head", "single_head")}
+
+    def n_prompts(L):
+        return cfg.task.baseline_prompts if L == cfg.task.context_len else cfg.task.curve_prompts
     for L in lens:
         ev = icl_common.eval_batches(
             jax.vmap(lambda k, L=L: jax.random.fold_in(k, L))(keys),

@@ -32,6 +32,7 @@ class ICLAttention(nn.Module):
     kind: str = "softmax"
     linear_normalization: str = "none"
     train_len: int | None = None
+    attention_impl: str = "reference"  # or 'memory_efficient' / 'xla' (no weights returned)
 
     @nn.compact
     def __call__(self, batch: dict[str, Array]) -> tuple[Array, dict[str, Array]]:
@@ -48,6 +49,7 @@ class ICLAttention(nn.Module):
             kind=self.kind,
             scale=dim**-0.5,
             attn_kwargs=kwargs,
+            impl=self.attention_impl,
         )(z_q, z_ctx)
         return out[:, 0], inter
 

@@ -1,0 +1,64 @@
+"""A small generic attention model for any registered synthetic task.
+
+Inputs are int tokens [B, T] (embedded) or float vectors [B, T, D] (read in linearly), plus
+learned positions; `num_layers` blocks of (causal) multi-head attention, each with an
+optional residual, LayerNorm and MLP; a linear readout at every position. Per-layer
+attention weights come back as intermediates.
+"""
+
+from __future__ import annotations
+
+import flax.linen as nn
+import jax
+import jax.numpy as jnp
+
+from attn_theory import attention
+
+
+class SequenceTransformer(nn.Module):
+    """Returns (outputs [B, T, out_dim], {'attn': [layers x [B, H, T, T]]})."""
+
+    out_dim: int
+    vocab_size: int | None = None  # for int token inputs
+    width: int = 64
+    num_layers: int = 1
+    num_heads: int = 1
+    head_dim: int | None = None  # default width // num_heads; < that means low rank
+    kind: str = "softmax"  # attention kind (attention.ATTENTION_KINDS)
+    causal: bool = True
+    residual: bool = True
+    layer_norm: bool = False
+    mlp: bool = False
+    positions: bool = True
+    attention_impl: str = "reference"
+
+    @nn.compact
+    def __call__(self, inputs):
+        if jnp.issubdtype(inputs.dtype, jnp.integer):
+            if self.vocab_size is None:
+                raise ValueError("int token inputs need vocab_size")
+            x = nn.Embed(self.vocab_size, self.width)(inputs)
+        else:
+            x = nn.Dense(self.width, use_bias=False)(inputs)
+        t = x.shape[1]
+        if self.positions:
+            x = x + self.param("pos", nn.initializers.normal(0.02), (t, self.width))[None]
+        mask = attention.causal_mask(t) if self.causal else None
+        head_dim = self.head_dim or max(self.width // self.num_heads, 1)
+        maps = []
+        for _ in range(self.num_layers):
+            h = nn.LayerNorm()(x) if self.layer_norm else x
+            a, inter = attention.MultiHeadAttention(
+                num_heads=self.num_heads,
+                head_dim=head_dim,
+                out_dim=self.width,
+                kind=self.kind,
+                kernel_init=nn.initializers.lecun_normal(),
+                impl=self.attention_impl,
+            )(h, h, mask)
+            maps.append(inter["attn"])
+            x = x + a if self.residual else a
+            if self.mlp:
+                h = nn.LayerNorm()(x) if self.layer_norm else x
+                x = x + nn.Dense(self.width)(jax.nn.gelu(nn.Dense(4 * self.width)(h)))
+        return nn.Dense(self.out_dim)(x), {"attn": maps}
