@@ -1,0 +1,347 @@
+"""Rank versus heads (Amsel, Yehudai and Bruna, 2024): nearest-neighbour retrieval with H heads
+of rank r at a fixed QK budget H * r, the Fact-1 construction and random rank-1 heads.
+
+For each (depth, budget) every (rank, N) point and every seed is one run of ONE compiled,
+vmapped `train.fit` (rank and N are traced per-run values; see attn_theory/models/rank.py).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import optax
+
+from attn_theory import plotting, train, validation
+from attn_theory import results as R
+from attn_theory.models import rank as rank_model
+from attn_theory.plotting import seed_band
+from attn_theory.tasks import nearest_neighbor as nn_task
+from attn_theory.theory import rank as theory
+from experiments import launch
+
+NAME = "rank_vs_heads"
+
+
+@dataclasses.dataclass(frozen=True)
+class Task:
+    kind: str = "nearest"
+    dim: int = 16
+    num_keys: int = 8
+    num_keys_sweep: tuple[int, ...] = (2, 4)
+    batch_size: int = 256
+    eval_samples: int = 8192
+
+
+@dataclasses.dataclass(frozen=True)
+class Model:
+    ranks: tuple[int, ...] = (16, 8, 4, 2, 1)
+    budgets: tuple[int, ...] = (1,)
+    depths: tuple[int, ...] = (1,)
+    block: str = "bare"
+    value: str = "full"
+    ffn_dim: int = 0
+    sweep_ranks: tuple[int, ...] = (16, 1)
+
+
+@dataclasses.dataclass(frozen=True)
+class Optim:
+    lr: float = 0.03
+    b1: float = 0.9
+    b2: float = 0.95
+    eps: float = 1e-8
+    weight_decay: float = 0.0
+    warmup_frac: float = 0.05
+    schedule_every: int = 1
+    num_steps: int = 3000
+    log_every: int = 500
+
+
+@dataclasses.dataclass(frozen=True)
+class Theory:
+    betas: tuple[float, ...] = (1.0, 10.0, 100.0, 1000.0)
+    fact1_samples: int = 8192
+    rf_dims: tuple[int, ...] = (8, 16, 32)
+    rf_heads: tuple[int, ...] = (1, 16, 256, 2048)
+    rf_table_samples: int = 100_000
+
+
+@dataclasses.dataclass(frozen=True)
+class Config:
+    task: Task = Task()
+    model: Model = Model()
+    optim: Optim = Optim()
+    theory: Theory = Theory()
+    seed: int = 0
+    num_seeds: int = 2
+
+
+_MIN_INT = {  # integer fields (scalars or tuples) and their smallest allowed value
+    "task.dim": 2, "task.num_keys": 2, "task.num_keys_sweep": 2, "task.batch_size": 1,
+    "task.eval_samples": 1, "model.budgets": 1, "model.depths": 1, "model.ffn_dim": 0,
+    "optim.schedule_every": 1, "optim.num_steps": 1, "optim.log_every": 1,
+    "theory.fact1_samples": 1, "theory.rf_dims": 3, "theory.rf_heads": 1,
+    "theory.rf_table_samples": 1, "num_seeds": 1,
+}  # fmt: skip
+_RANGES = {"optim.lr": (0.0, None), "optim.eps": (0.0, None), "theory.betas": (0.0, None),
+           "optim.b1": (0.0, 1.0), "optim.b2": (0.0, 1.0), "optim.weight_decay": (0.0, 10.0),
+           "optim.warmup_frac": (0.0, 1.0)}  # fmt: skip
+
+
+def _field(cfg, path: str) -> tuple:
+    for part in path.split("."):
+        cfg = getattr(cfg, part)
+    return cfg if isinstance(cfg, tuple) else (cfg,)
+
+
+def validate(cfg: Config) -> None:
+    t, m = cfg.task, cfg.model
+    V = validation
+    V.one_of("task.kind", t.kind, nn_task.TASK_KINDS)
+    V.one_of("model.block", m.block, rank_model.BLOCKS)
+    V.one_of("model.value", m.value, rank_model.VALUE_MODES)
+    for path, lo in _MIN_INT.items():
+        for v in _field(cfg, path):
+            V.int_range(path, v, lo)
+    for path, (lo, hi) in _RANGES.items():
+        for v in _field(cfg, path):
+            V.positive(path, v) if hi is None else V.in_range(path, v, lo, hi)
+    V.check(len(m.ranks) > 0, "model.ranks", "must not be empty")
+    for r in m.ranks:
+        V.int_range("model.ranks", r, 1, t.dim)
+        V.check(t.dim % r == 0, "model.ranks", f"rank {r} must divide task.dim={t.dim}")
+    V.check(set(m.sweep_ranks) <= set(m.ranks), "model.sweep_ranks",
+            f"must be a subset of model.ranks {m.ranks}, got {m.sweep_ranks}")  # fmt: skip
+    V.check(m.block == "encoder" or m.depths == (1,), "model.depths",
+            f"block 'bare' is a single layer; depths must be (1,), got {m.depths}")  # fmt: skip
+
+
+def _context_lengths(cfg: Config) -> list[int]:
+    return sorted({cfg.task.num_keys, *cfg.task.num_keys_sweep})
+
+
+def _schedule(o: Optim):
+    warmup = int(o.warmup_frac * o.num_steps)
+    base = optax.warmup_cosine_decay_schedule(0.0, o.lr, warmup, max(o.num_steps, warmup + 1))
+    return lambda step: base((step // o.schedule_every) * o.schedule_every)
+
+
+def _fit_points(cfg: Config, root, spec, points, name, hooks):
+    """Trains every (rank, N) point x seed in one vmapped fit; returns final test MSE etc."""
+    t, o = cfg.task, cfg.optim
+    s, n_max = cfg.num_seeds, max(p[1] for p in points)
+    train_root, eval_root = jax.random.split(root)
+    keys = jnp.tile(train.seed_keys(train_root, s), len(points))
+    hp = {
+        "rank": np.repeat([p[0] for p in points], s).astype(np.float32),
+        "n": np.repeat([p[1] for p in points], s).astype(np.float32),
+        "seed": np.tile(np.arange(s), len(points)).astype(np.float32),
+    }
+    separate = t.kind == "nearest"
+
+    def loss(params, batch, hp):
+        return rank_model.retrieval_loss(params, batch, hp["rank"], spec, separate), {}
+
+    def sample(key, hp):
+        return nn_task.sample(key, t.batch_size, n_max, t.dim, n=hp["n"], kind=t.kind)
+
+    def log_fn(params, hp):
+        key = jax.random.fold_in(eval_root, hp["seed"].astype(jnp.int32))
+        batch = nn_task.sample(key, t.eval_samples, n_max, t.dim, n=hp["n"], kind=t.kind)
+        return {"test_mse": loss(params, batch, hp)[0]}
+
+    sched = _schedule(o)
+    params, hist = train.fit(
+        keys,
+        init_fn=lambda k, hp: rank_model.init(k, spec, hp["rank"]),
+        loss_fn=loss,
+        sample_fn=sample,
+        num_steps=o.num_steps,
+        log_every=o.log_every,
+        hparams=hp,
+        optimizer_fn=lambda hp: optax.adamw(sched, o.b1, o.b2, o.eps, weight_decay=o.weight_decay),
+        log_fn=log_fn,
+        name=name,
+        hooks=hooks,
+    )
+    shape = (s, len(points))
+    w = jax.vmap(lambda p, r: rank_model.qk_matrices(p["layers"][0], r, spec)[0])(
+        params, jnp.asarray(hp["rank"])
+    )
+    return {
+        "test_mse": train.unflatten_runs(hist["test_mse"][:, -1], shape),
+        "train_min": train.unflatten_runs(hist["loss"].min(-1), shape),
+        "w0": train.unflatten_runs(np.asarray(w), shape),
+    }
+
+
+def run(cfg: Config, key, hooks=None) -> dict[str, np.ndarray]:
+    t, m, th = cfg.task, cfg.model, cfg.theory
+    train_key, fact_key, rf_key, base_key = jax.random.split(key, 4)
+    ns = _context_lengths(cfg)
+    mse = np.full((cfg.num_seeds, len(m.depths), len(m.budgets), len(m.ranks)), np.nan)
+    best = np.full_like(mse, np.nan)
+    for i, depth in enumerate(m.depths):
+        for j, budget in enumerate(m.budgets):
+            first = i == 0 and j == 0
+            points = [(r, t.num_keys) for r in m.ranks]
+            if first:
+                points += [(r, n) for r in m.sweep_ranks for n in ns if n != t.num_keys]
+            rows = budget * t.dim
+            spec = rank_model.ModelSpec(
+                t.dim, rows, rows // min(m.ranks), depth, m.block, m.value, m.ffn_dim
+            )
+            out = _fit_points(cfg, train_key, spec, points, f"L{depth}_c{budget}", hooks)
+            mse[:, i, j] = out["test_mse"][:, : len(m.ranks)]
+            best[:, i, j] = out["train_min"][:, : len(m.ranks)]
+            if first:
+                mse_n = np.stack(
+                    [
+                        np.stack([out["test_mse"][:, points.index((r, n))] for n in ns], -1)
+                        for r in m.sweep_ranks
+                    ],
+                    1,
+                )
+                w = out["w0"][:, m.ranks.index(max(m.ranks))]  # [S, d, d], the largest rank
+    eye = np.eye(t.dim)
+    cos = np.einsum("sde,de->s", w, eye) / (np.linalg.norm(w, axis=(1, 2)) * np.sqrt(t.dim))
+
+    fact1, hard = theory.fact1_curve(
+        train.seed_keys(fact_key, cfg.num_seeds), th.betas, t.dim, t.num_keys, th.fact1_samples
+    )
+    rf = theory.random_rank1_curve(
+        rf_key, cfg.num_seeds, th.rf_dims, th.rf_heads, th.rf_table_samples
+    )
+    baseline = jax.vmap(
+        lambda n, k: nn_task.mean_keys_mse(k, n, max(ns), t.dim, t.eval_samples, t.kind),
+        in_axes=(0, None),
+    )
+    mean_keys = jax.jit(jax.vmap(lambda k: baseline(jnp.asarray(ns, jnp.float32), k)))(
+        train.seed_keys(base_key, cfg.num_seeds)
+    )
+    return {
+        "test_mse": mse,
+        "train_loss_min": best,
+        "mse_vs_n": mse_n,
+        "mean_keys_mse": np.asarray(mean_keys),
+        "qk_cos_identity": cos,
+        "qk_angle_deg": np.degrees(np.arccos(np.clip(cos, -1, 1))),
+        "qk_norm_per_sqrt_d": np.linalg.norm(w, axis=(1, 2)) / np.sqrt(t.dim),
+        "fact1_softmax_mse": np.asarray(fact1),
+        "fact1_hardmax_mse": np.asarray(hard),
+        "rf_rank1_mse": rf,
+    }
+
+
+def claims(results, cfg: Config) -> dict[str, R.Claim]:
+    d, m, th = cfg.task.dim, cfg.model, cfg.theory
+    mse = np.asarray(results["test_mse"])[:, 0]  # first depth: [seed, budget, rank]
+    where = f"d={d}, N={cfg.task.num_keys}, L={m.depths[0]}, QK budget H*r = d"
+    rows = []  # (name, '<=' or '>=', value, bound, text)
+    if 1 in m.budgets and {d, d // 2, 1} <= set(m.ranks):
+        at = {r: mse[:, m.budgets.index(1), m.ranks.index(r)] for r in (d, d // 2, 1)}
+        rows += [
+            ("A1_full_rank_small", "<=", at[d].max(), 0.10,
+             f"A1: one full-rank head reaches test MSE < 0.10 ({where}; worst seed)"),
+            ("A2_rank1_heads_large", ">=", at[1].min(), 0.45,
+             f"A2: rank 1 x {d} heads stays above test MSE 0.45 ({where}; best seed)"),
+            ("A2_rank1_vs_full_ratio", ">=", (at[1] / at[d]).min(), 5.0,
+             "A2: rank 1 x d heads is >= 5x worse than one full-rank head (per-seed ratio, "
+             "smallest over seeds)"),
+            ("A3_half_rank_large", ">=", at[d // 2].min(), 0.35,
+             f"A3: rank d/2 x 2 heads stays above test MSE 0.35 ({where}; best seed)"),
+        ]  # fmt: skip
+    big = [b for b in m.budgets if b >= 4]
+    if big and 1 in m.ranks:
+        value = mse[:, m.budgets.index(max(big)), m.ranks.index(1)].min()
+        rows.append(("A4_more_heads_no_help", ">=", value, 0.45,
+                     f"A4: rank 1 with {max(big)}x the QK parameters ({max(big) * d} heads) "
+                     "still above test MSE 0.45 (best seed)"))  # fmt: skip
+    fact = np.asarray(results["fact1_softmax_mse"])
+    for beta, bound in ((100.0, 0.03), (1000.0, 0.004)):
+        if beta in th.betas:
+            text = (f"A5: Fact-1 softmax head (QK^T = {beta:g} I, V = I) has MSE < {bound} "
+                    f"(d={d}, N={cfg.task.num_keys}; Monte Carlo, worst seed)")  # fmt: skip
+            value = fact[:, th.betas.index(beta)].max()
+            rows.append((f"A5_fact1_beta{beta:g}", "<=", value, bound, text))
+    text = "A5: the Fact-1 hardmax head is exactly the target (MSE == 0, worst seed)"
+    rows.append(("A5_fact1_hardmax_exact", "<=", np.max(results["fact1_hardmax_mse"]), 0.0, text))
+    if 16 in th.rf_dims and 2048 in th.rf_heads:
+        rf = np.asarray(results["rf_rank1_mse"])[:, th.rf_dims.index(16), th.rf_heads.index(2048)]
+        rows.append(("A6_random_rank1_plateau", ">=", rf.min(), 0.15,
+                     "A6: 2048 random rank-1 hardmax heads with least-squares output weights "
+                     "stay above MSE 0.15 on N=2 orthonormal points, d=16 (closed-form C, "
+                     "Monte Carlo b; smallest over seeds)"))  # fmt: skip
+    check = {"<=": R.claim_le, ">=": R.claim_ge}
+    return {name: check[op](v, b, text) for name, op, v, b, text in rows}
+
+
+def _panel(ax, x, curves, theory_y, theory_label, **labels):
+    """Seed bands for {label: [seed, len(x)]}, the theory line and axis labels."""
+    for label, y in curves.items():
+        seed_band(ax, x, y, label=label)
+    plotting.theory_line(ax, x, theory_y, label=theory_label)
+    ax.set(**labels)
+    ax.legend()
+
+
+def plot(results, cfg: Config) -> dict:
+    t, m, th = cfg.task, cfg.model, cfg.theory
+    res = {k: np.asarray(v) for k, v in results.items()}
+    ns, figs = _context_lengths(cfg), {}
+    fig, axes = plotting.figure(len(m.depths))
+    for i, depth in enumerate(m.depths):
+        ax = axes[0, i]
+        ax.axhline(1.0, color="grey", ls=":", label="predict 0")
+        ax.axhline(res["mean_keys_mse"][:, ns.index(t.num_keys)].mean(), color="grey", ls="-.",
+                   label="mean of keys")  # fmt: skip
+        curves = {f"QK params {b} d^2": res["test_mse"][:, i, j] for j, b in enumerate(m.budgets)}
+        _panel(ax, m.ranks, curves, 0 * np.asarray(m.ranks), "Fact 1: full rank can reach 0",
+               xscale="log", xlabel="head rank r (heads H = budget / r)", ylabel="test MSE",
+               title=f"L={depth}, d={t.dim}, N={t.num_keys} ({t.kind})")  # fmt: skip
+    figs["mse_vs_rank"] = fig
+
+    fig, axes = plotting.figure()
+    curves = {f"rank {r} x {t.dim // r} heads": res["mse_vs_n"][:, i]
+              for i, r in enumerate(m.sweep_ranks)}  # fmt: skip
+    curves["mean of keys (baseline)"] = res["mean_keys_mse"]
+    _panel(axes[0, 0], ns, curves, 0 * np.asarray(ns), "Fact 1 (hardmax): 0",
+           xlabel="context length N", ylabel="test MSE", title="MSE vs N")  # fmt: skip
+    figs["mse_vs_n"] = fig
+
+    fig, axes = plotting.figure()
+    soft = res["fact1_softmax_mse"]
+    guide = soft[:, -1].mean() * th.betas[-1] / np.asarray(th.betas)
+    _panel(axes[0, 0], th.betas, {"softmax, QK^T = beta I (Monte Carlo)": soft}, guide,
+           "1/beta guide (anchored at the largest beta)", xscale="log", yscale="log",
+           xlabel="beta", ylabel="MSE",
+           title=f"Fact 1, d={t.dim}, N={t.num_keys} (hardmax MSE = "
+           f"{res['fact1_hardmax_mse'].max():g})")  # fmt: skip
+    figs["fact1"] = fig
+
+    fig, axes = plotting.figure()
+    curves = {f"d={d}": res["rf_rank1_mse"][:, i] for i, d in enumerate(th.rf_dims)}
+    _panel(axes[0, 0], th.rf_heads, curves, 0 * np.asarray(th.rf_heads),
+           "one full-rank head: 0", xscale="log", xlabel="random rank-1 heads H",
+           ylabel="MSE (N=2 orthonormal points)",
+           title="Random rank-1 hardmax heads, optimal output weights")  # fmt: skip
+    figs["random_features"] = fig
+
+    fig, axes = plotting.figure(2)
+    seeds = np.arange(res["qk_angle_deg"].shape[0])
+    axes[0, 0].plot(seeds, res["qk_angle_deg"], "o", label="learned W = Q^T K / sqrt(r)")
+    axes[0, 0].axhline(0.0 if t.kind == "nearest" else 180.0, **plotting.THEORY_STYLE,
+                       label="Fact 1: W = +lambda I (nearest) / -lambda I (farthest)")  # fmt: skip
+    axes[0, 0].set(xlabel="seed", ylabel="angle(W, I) [deg]", title=f"rank {max(m.ranks)}")
+    axes[0, 0].legend()
+    axes[0, 1].plot(seeds, res["qk_norm_per_sqrt_d"], "o")
+    axes[0, 1].set(xlabel="seed", ylabel="||W||_F / sqrt(d)", yscale="log",
+                   title="learned lambda (large = near hardmax)")  # fmt: skip
+    figs["qk_alignment"] = fig
+    return figs
+
+
+if __name__ == "__main__":
+    launch.cli(__name__)
