@@ -84,6 +84,9 @@ def _define_flags():
 def maybe_initialize_distributed(coordinator_address, num_processes, process_id) -> None:
     """Calls jax.distributed.initialize when a coordinator is given (before any JAX use)."""
     if coordinator_address:
+        if jax.config.jax_platforms in (None, "", "cpu"):
+            # CPU collectives across processes need gloo (the default is none).
+            jax.config.update("jax_cpu_collectives_implementation", "gloo")
         jax.distributed.initialize(
             coordinator_address=coordinator_address,
             num_processes=num_processes,
