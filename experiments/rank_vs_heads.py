@@ -30,7 +30,7 @@ class Task:
     kind: str = "nearest"
     dim: int = 16
     num_keys: int = 8
-    num_keys_sweep: tuple[int, ...] = (2, 4)
+    num_keys_sweep: tuple[int, ...] = (4,)
     batch_size: int = 256
     eval_samples: int = 8192
 
@@ -55,7 +55,7 @@ class Optim:
     weight_decay: float = 0.0
     warmup_frac: float = 0.05
     schedule_every: int = 1
-    num_steps: int = 3000
+    num_steps: int = 2000
     log_every: int = 500
 
 
@@ -299,7 +299,8 @@ def plot(results, cfg: Config) -> dict:
                    label="mean of keys")  # fmt: skip
         curves = {f"QK params {b} d^2": res["test_mse"][:, i, j] for j, b in enumerate(m.budgets)}
         _panel(ax, m.ranks, curves, 0 * np.asarray(m.ranks), "Fact 1: full rank can reach 0",
-               xscale="log", xlabel="head rank r (heads H = budget / r)", ylabel="test MSE",
+               xscale="log", xticks=m.ranks, xticklabels=m.ranks, ylabel="test MSE",
+               xlabel="head rank r (heads H = budget / r)",
                title=f"L={depth}, d={t.dim}, N={t.num_keys} ({t.kind})")  # fmt: skip
     figs["mse_vs_rank"] = fig
 
