@@ -3,8 +3,8 @@
 Trains the Y/Z model on sequence classes: the Fig. 4 run (zero init), the Fig. 6 sweep
 (eta_Z x eta_Y/eta_Z x seeds in one vmapped program per number of query tokens, random init),
 a long snap run (ratio 1 vs 10) and an embedding-based transformer demo. c_n is computed from
-Z (theory.scan_snap.token_mixture). Claims B-P1..B-P6 of the spec; figures in
-scan_and_snap_plots.py.
+Z (theory.scan_snap.token_mixture). Claims B-P1..B-P6 of the spec in
+scan_and_snap_claims.py, figures in scan_and_snap_plots.py.
 
     python -m experiments.scan_and_snap --config=configs/scan_and_snap.py:quick \
         --workdir=/tmp/scan_and_snap
@@ -18,11 +18,12 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from attn_theory import results, train, validation
+from attn_theory import train, validation
 from attn_theory.models import yz
 from attn_theory.tasks import sequence_classes as sc
 from attn_theory.theory import scan_snap as theory
 from experiments import launch
+from experiments import scan_and_snap_claims as claims_lib
 from experiments import scan_and_snap_plots as plots
 
 NAME = "scan_and_snap"
@@ -103,10 +104,6 @@ def validate(cfg: Config) -> None:
     validation.int_range("num_seeds", cfg.num_seeds, 1)
     validation.int_range("snap_log_every", cfg.snap_log_every, 1)
     validation.int_range("checkpoint_every", cfg.checkpoint_every, 1)
-
-
-def _layout(cfg: Config, num_last: int, next_per_last: int) -> sc.Layout:
-    return sc.make_layout(num_last, next_per_last, cfg.task.num_common, cfg.task.num_distinct)
 
 
 def fit_yz(
@@ -208,7 +205,7 @@ def run(cfg: Config, key: jax.Array, hooks: train.Hooks | None = None) -> dict[s
         return np.tile(np.asarray(x)[None], (s, *[1] * np.ndim(x)))
 
     # Fig. 4: zero init, every iteration logged.
-    lay4 = _layout(cfg, t.fig4_num_last, t.fig4_next_per_last)
+    lay4 = claims_lib.layout(cfg, t.fig4_num_last, t.fig4_next_per_last)
     r = fit_yz(
         jax.random.fold_in(key, 0),
         cfg,
@@ -231,7 +228,7 @@ def run(cfg: Config, key: jax.Array, hooks: train.Hooks | None = None) -> dict[s
         r = fit_yz(
             jax.random.fold_in(key, 100 + n_last),
             cfg,
-            _layout(cfg, n_last, t.fig6_next_per_last),
+            claims_lib.layout(cfg, n_last, t.fig6_next_per_last),
             {"lr_z": o.fig6_lr_z, "ratio": o.fig6_ratio},
             zero_init=False,
             steps=o.fig6_steps,
@@ -249,7 +246,7 @@ def run(cfg: Config, key: jax.Array, hooks: train.Hooks | None = None) -> dict[s
     r = fit_yz(
         jax.random.fold_in(key, 1),
         cfg,
-        _layout(cfg, 1, t.fig6_next_per_last),
+        claims_lib.layout(cfg, 1, t.fig6_next_per_last),
         {"lr_z": (o.snap_lr_z,), "ratio": o.snap_ratio},
         zero_init=False,
         steps=o.snap_steps,
@@ -269,123 +266,7 @@ def run(cfg: Config, key: jax.Array, hooks: train.Hooks | None = None) -> dict[s
     return out
 
 
-def claims(res: dict[str, np.ndarray], cfg: Config) -> dict[str, results.Claim]:
-    """B-P1..B-P6 of the spec, with the spec's bounds."""
-    c = {}
-    loss = np.median(res["fig4/loss"], 0)  # loss[t] is the loss at iteration t (pre-update)
-    ln_m = np.log(_layout(cfg, cfg.task.fig4_num_last, cfg.task.fig4_next_per_last).num_tokens)
-    c["B-P1_loss_iter0"] = results.claim_le(
-        abs(loss[0] - ln_m), 1e-3, "Fig. 4 config: |loss(0) - ln M| <= 1e-3 (median over seeds)"
-    )
-    c["B-P1_loss_iter4"] = results.claim_le(loss[4], 1.0, "loss(4) < 1.0 (median over seeds)")
-    c["B-P1_loss_iter8"] = results.claim_le(loss[8], 0.06, "loss(8) < 0.06 (median over seeds)")
-    c["B-P1_loss_iter50"] = results.claim_le(loss[50], 1e-3, "loss(50) < 1e-3 (median over seeds)")
-    common = np.median(res["fig4/common"], 0)  # index t = after t updates
-    c["B-P2_common_mass_iter48"] = results.claim_le(
-        common[48],
-        0.45,
-        "common-token mass of c_n falls from 0.645 to < 0.45 by iteration 48 "
-        "(zero init, eta 1/1; class mean, median over seeds)",
-    )
-    late = res["fig4/common"][:, 4:]
-    c["B-P2_common_never_rises"] = results.claim_le(
-        np.max(late - np.minimum.accumulate(late, 1)),
-        0.01,
-        "after iteration 4 the common mass never rises more than 0.01 above its running "
-        "minimum (max over seeds and iterations)",
-    )
-    lay4 = _layout(cfg, cfg.task.fig4_num_last, cfg.task.fig4_next_per_last)
-    c_end = res["fig4/c"][:, -1]
-    kept = theory.ranking_kept(c_end, lay4)
-    c["B-P3_ranking_kept"] = results.claim_true(
-        bool(np.all(kept)),
-        float(np.mean(kept)),
-        "final c_n on distinct tokens strictly increasing in P(l|n) (Spearman 1) and c_n/P "
-        "non-decreasing, in every class and seed (value: fraction of (seed, class) pairs)",
-    )
-    # The top distinct token is the last support slot (largest P(l|n)).
-    top_gain = c_end[:, :, -1] / res["fig4/c"][:, 0, :, -1]
-    c["B-P3_top_share_doubles"] = results.claim_ge(
-        np.min(top_gain),
-        2.0,
-        "final c_n(top distinct token) > 2x its initial share (min over seeds and classes)",
-    )
-    c.update(_fig6_claims(res, cfg))
-    h = np.mean(res["snap/entropy"][:, 0], 0)  # ratio index 0 is eta_Y/eta_Z = 1
-    steps = res["snap/steps"][0]
-    at = {int(x): i for i, x in enumerate(steps)}
-    frozen = abs(h[at[cfg.optim.snap_steps]] - h[at[60]])
-    c["B-P5_snap_frozen"] = results.claim_le(
-        frozen,
-        0.02,
-        f"snap (eta_Z 1, ratio 1, 1 query): |H({cfg.optim.snap_steps}) - H(60)| "
-        "< 0.02 (mean over seeds)",
-    )
-    c["B-P5_scan_moves"] = results.claim_ge(
-        h[0] - h[at[40]], 0.1, "scan: H(0) - H(40) > 0.1 (mean over seeds)"
-    )
-    c["B-P5_not_winner_take_all"] = results.claim_le(
-        np.max(res["snap/c_max"][:, 0, -1]),
-        0.5,
-        "not winner-take-all: final max_l c_n(l) < 0.5 (max over seeds and classes)",
-    )
-    ratios = np.asarray(cfg.optim.snap_ratio)
-    lo, hi = int(np.argmin(ratios)), int(np.argmax(ratios))
-    d_common = np.mean(res["snap/common"][:, hi, -1] - res["snap/common"][:, lo, -1])
-    d_ent = np.mean(res["snap/entropy"][:, hi, -1] - res["snap/entropy"][:, lo, -1])
-    c["B-P6_lr_control"] = results.claim_true(
-        bool(d_common > 0 and d_ent > 0),
-        [float(d_common), float(d_ent)],
-        f"final common mass and distinct entropy both higher at ratio {ratios[hi]:g} than "
-        f"{ratios[lo]:g} (value: mean-over-seeds differences [common, entropy])",
-        bound="> 0",
-    )
-    return c
-
-
-def _fig6_claims(res, cfg: Config) -> dict[str, results.Claim]:
-    o, t = cfg.optim, cfg.task
-    h = np.mean(res["fig6/entropy"], 0)  # [num_last, lr_z, ratio], mean over seeds
-    devs = []
-    for i, n_last in enumerate(t.fig6_num_last):
-        for j, lr_z in enumerate(o.fig6_lr_z):
-            for k, ratio in enumerate(o.fig6_ratio):
-                ref = theory.paper_fig6(n_last, lr_z, ratio)
-                if n_last in (1, 5) and lr_z in (0.5, 1.0, 3.0) and ref is not None:
-                    devs.append(abs(h[i, j, k] - ref))
-    c = {
-        "B-P4_fig6_table": results.claim_le(
-            max(devs) if devs else np.nan,
-            0.06,
-            f"Fig. 6 distinct-token entropy [ours: distinct-only definition] after "
-            f"{o.fig6_steps} it. within 0.06 of the authors' table, #queries in {{1,5}}, eta_Z "
-            f"in {{0.5,1,3}}, every ratio ({len(devs)} cells; value: max |mean over seeds - "
-            "table|)",
-        )
-    }
-    j_lo, j_hi = int(np.argmin(o.fig6_lr_z)), int(np.argmax(o.fig6_lr_z))
-    gap = h[:, j_lo, :] - h[:, j_hi, :]
-    c["B-P4_larger_eta_z_sparser"] = results.claim_true(
-        bool(np.all(gap > 0)),
-        float(np.min(gap)),
-        f"H(eta_Z={o.fig6_lr_z[j_hi]:g}) < H(eta_Z={o.fig6_lr_z[j_lo]:g}) at every ratio and "
-        "#queries (value: min gap of seed means)",
-        bound="> 0",
-    )
-    if 1 in t.fig6_num_last:
-        i1 = t.fig6_num_last.index(1)
-        k_lo, k_hi = int(np.argmin(o.fig6_ratio)), int(np.argmax(o.fig6_ratio))
-        rgap = h[i1, :, k_hi] - h[i1, :, k_lo]
-        c["B-P4_ratio_raises_entropy"] = results.claim_true(
-            bool(np.all(rgap > 0)),
-            float(np.min(rgap)),
-            f"1 query: H(ratio {o.fig6_ratio[k_hi]:g}) > H(ratio {o.fig6_ratio[k_lo]:g}) for "
-            "every eta_Z (value: min gap of seed means)",
-            bound="> 0",
-        )
-    return c
-
-
+claims = claims_lib.claims
 plot = plots.plot
 
 if __name__ == "__main__":
