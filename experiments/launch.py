@@ -13,6 +13,8 @@ and ends with `if __name__ == "__main__": launch.cli(__name__)`.
 from __future__ import annotations
 
 import importlib
+import json
+import os
 import sys
 import time
 from collections.abc import Mapping
@@ -37,7 +39,9 @@ def execute(module, config, workdir: str, *, make_plots: bool = True) -> dict:
     """Runs one experiment end to end and writes the workdir contract; returns the summary."""
     cfg = build_config(module, config)
     wd = results_lib.Workdir(workdir)
-    wd.write_config(validation.to_dict(cfg))
+    config_json = validation.json_ready(validation.to_dict(cfg))
+    _check_resumable(wd, config_json)
+    wd.write_config(config_json)
     logging.info("%s: workdir %s, devices %s", module.NAME, workdir, jax.devices())
     hooks = train.Hooks(
         on_log=wd.append_metrics,
@@ -62,6 +66,21 @@ def execute(module, config, workdir: str, *, make_plots: bool = True) -> dict:
     if make_plots:
         wd.save_figures(module.plot(out, cfg))
     return summary
+
+
+def _check_resumable(wd: results_lib.Workdir, config_json: dict) -> None:
+    """Refuses to resume checkpoints that were written under a different config."""
+    path = wd.file("config.json")
+    if not (os.path.exists(path) and os.path.isdir(wd.file("checkpoints"))):
+        return
+    with open(path) as f:
+        old = json.load(f)
+    if old != config_json:
+        changed = sorted(k for k in set(old) | set(config_json) if old.get(k) != config_json.get(k))
+        raise validation.ConfigError(
+            f"workdir {wd.path} holds checkpoints of a different config (sections {changed} "
+            "differ); use a fresh --workdir or delete it"
+        )
 
 
 def _define_flags():
