@@ -1,0 +1,84 @@
+"""icl_anisotropic ([ours] setting): the quick config's claims C6/F10, the workdir contract,
+and unit tests of the preconditioned-GD risk theory against Monte Carlo and the spec."""
+
+import json
+import os
+
+import numpy as np
+import pytest
+
+from attn_theory import validation
+from attn_theory.theory import icl as theory
+from attn_theory.theory import icl_preconditioned as precond
+from configs import icl_anisotropic as config_lib
+from experiments import icl_anisotropic as exp
+from experiments import launch
+
+
+@pytest.fixture(scope="module")
+def quick(tmp_path_factory):
+    workdir = str(tmp_path_factory.mktemp("icl_aniso_quick"))
+    return workdir, launch.execute(exp, config_lib.get_config("quick"), workdir)
+
+
+def test_workdir_contract(quick):
+    workdir, summary = quick
+    for f in ("config.json", "metrics.jsonl", "results.npz", "summary.json"):
+        assert os.path.exists(os.path.join(workdir, f)), f
+    with open(os.path.join(workdir, "metrics.jsonl")) as f:
+        assert {"run", "step", "loss", "omega", "mu"} <= set(json.loads(f.readline()))
+    figs = os.listdir(os.path.join(workdir, "figures"))
+    for name in ("f10_preconditioner", "f10_alignment"):
+        assert f"{name}.png" in figs and f"{name}.pdf" in figs
+    res = np.load(os.path.join(workdir, "results.npz"))
+    assert all(res[k].shape[0] == 2 for k in res.files)  # leading [seed] axis, 2 seeds
+
+
+@pytest.mark.parametrize("prefix", ["C6", "F10"])
+def test_claims(quick, prefix):
+    claims = {k: v for k, v in quick[1]["claims"].items() if k.startswith(prefix)}
+    assert claims, prefix
+    failed = {k: (v["value"], v["bound"]) for k, v in claims.items() if not v["passed"]}
+    assert not failed, failed
+
+
+def _toeplitz(d, rho):
+    i = np.arange(d)
+    return rho ** np.abs(i[:, None] - i[None, :])
+
+
+def test_isotropic_optimum_is_spec_eta_star():
+    # Spec section 3: eta* = 0.8602 and R* = 0.2398 at d=5, L=40, s2=0.1.
+    d = 5
+    g = precond.optimal_preconditioner(np.eye(d), np.eye(d) / d, 0.1, 40)
+    np.testing.assert_allclose(g, 0.8602 * np.eye(d), atol=1e-4)
+    assert abs(precond.risk(g, np.eye(d), np.eye(d) / d, 0.1, 40, 0.1) - 0.2398) < 1e-4
+    assert abs(precond.risk(g, np.eye(d), np.eye(d) / d, 0.1, 40, 0.1)
+               - theory.gd_risk_opt(d, 40, 0.1)) < 1e-12  # fmt: skip
+
+
+def test_anisotropic_risk_matches_monte_carlo_and_is_minimal():
+    d, L, s2 = 5, 40, 0.1
+    cov, prior = _toeplitz(d, 0.5), np.eye(d) / d
+    g = precond.optimal_preconditioner(cov, prior, s2, L)
+    r = precond.risk(g, cov, prior, s2, L, s2)
+    mc = precond.monte_carlo_risk(np.random.default_rng(0), g, cov, prior, s2, L, s2, 60000)
+    assert abs(mc / r - 1) < 0.03  # MC relative stderr ~0.6% at n=6e4
+    rng = np.random.default_rng(1)
+    for _ in range(5):  # every perturbation of the optimum raises the risk
+        e = 0.05 * rng.normal(size=(d, d))
+        assert precond.risk(g + e, cov, prior, s2, L, s2) > r
+    # Gamma* is close to a multiple of Sigma^-1, far from a multiple of I.
+    cos = lambda a, b: np.sum(a * b) / np.linalg.norm(a) / np.linalg.norm(b)  # noqa: E731
+    assert cos(g, np.linalg.inv(cov)) > 0.99 > cos(g, np.eye(d))
+
+
+@pytest.mark.parametrize(
+    "section, name, value",
+    [("task", "rho", 1.0), ("optim", "learning_rate", -1e-3), ("model", "num_heads", 0)],
+)
+def test_bad_config_names_field(section, name, value):
+    cfg = config_lib.get_config("quick")
+    cfg[section][name] = value
+    with pytest.raises(validation.ConfigError, match=f"{section}.{name}"):
+        launch.build_config(exp, cfg)

@@ -1,0 +1,96 @@
+"""icl_multitask: the quick config's claim C8, the workdir contract, and unit tests of the
+multi-task sampler settings, the closed-form reference levels and the head-structure metrics."""
+
+import os
+
+import jax
+import numpy as np
+import pytest
+
+from attn_theory import validation
+from attn_theory.tasks import linear_regression
+from attn_theory.theory import icl_preconditioned as precond
+from configs import icl_multitask as config_lib
+from experiments import icl_multitask as exp
+from experiments import launch
+
+
+@pytest.fixture(scope="module")
+def quick(tmp_path_factory):
+    workdir = str(tmp_path_factory.mktemp("icl_multitask_quick"))
+    return workdir, launch.execute(exp, config_lib.get_config("quick"), workdir)
+
+
+def test_workdir_contract(quick):
+    workdir, summary = quick
+    for f in ("config.json", "metrics.jsonl", "results.npz", "summary.json"):
+        assert os.path.exists(os.path.join(workdir, f)), f
+    figs = os.listdir(os.path.join(workdir, "figures"))
+    for name in ("f9_loss_vs_heads", "f9_heads_per_task"):
+        assert f"{name}.png" in figs and f"{name}.pdf" in figs
+    res = np.load(os.path.join(workdir, "results.npz"))
+    assert all(res[k].shape[0] == 1 for k in res.files)  # leading [seed] axis, 1 seed
+    assert res["h6/mu"].shape == (1, 6, 2)
+
+
+def test_claim_c8(quick):
+    c = quick[1]["claims"]["C8_ordering"]
+    assert c["passed"], (c["value"], c["bound"])
+
+
+def _cfg():
+    return launch.build_config(exp, config_lib.get_config("quick"))
+
+
+def test_sampler_matches_notebook_setting():
+    cfg = _cfg()
+    b = linear_regression.sample(jax.random.key(0), 4000, **exp.sample_kwargs(cfg))
+    beta = np.asarray(b["beta"])  # [B, T, d]: task 1 reads x1..x4, task 2 x3..x6
+    assert np.all(beta[:, 0, 4:] == 0) and np.all(beta[:, 1, :2] == 0)
+    assert abs(beta[:, 0, :4].var() - 1) < 0.05  # unscaled beta ~ N(0, I)
+    resid = np.asarray(b["y"]) - np.einsum("bld,btd->blt", np.asarray(b["x"]), beta)
+    assert abs(resid.var() / 0.4 - 1) < 0.02  # noise variance dx * 0.1 = 0.4
+    q_resid = np.asarray(b["y_q"]) - np.einsum("bd,btd->bt", np.asarray(b["x_q"]), beta)
+    assert np.max(np.abs(q_resid)) < 1e-4  # noiseless query labels
+
+
+def test_reference_levels():
+    # By hand (module docstring of theory/icl_preconditioned.py): task-specific optimum
+    # eta = 1/(1 + (1 + dx + s2)/L) with dx=4, s2=0.4, L=48, risk dx (1 - eta) = 0.4045.
+    refs = exp.theory_refs(_cfg())
+    eta = 1 / (1 + 5.4 / 48)
+    assert abs(refs["masked"] - 4 * (1 - eta)) < 1e-9
+    # The shared isotropic level against Monte Carlo (the [calib] H=2 val is 0.561).
+    m = np.diag([1.0, 1, 1, 1, 0, 0])
+    eta_iso, r_iso = precond.best_scale(np.eye(6), np.eye(6), m, 0.4, 48)
+    mc = precond.monte_carlo_risk(
+        np.random.default_rng(0), eta_iso * np.eye(6), np.eye(6), m, 0.4, 48, 0.0, 40000
+    )
+    assert abs(refs["shared_iso"] - r_iso) < 1e-12 and abs(mc / r_iso - 1) < 0.03
+
+
+def test_head_structure_on_constructed_heads():
+    d, T = 6, 2
+    m = exp.masks(_cfg())
+    kq = np.zeros((1, 3, d + T, d + T))
+    ov = np.zeros((1, 3, d + T, T))
+    kq[0, 0, :d, :d] = np.diag(m[0])  # head 0: task 1 only
+    ov[0, 0, d, 0] = 2.0
+    kq[0, 1, :d, :d] = -np.diag(m[0])  # head 1: its negative partner
+    ov[0, 1, d, 0] = -2.0
+    ov[0, 2, d, 0], ov[0, 2, d + 1, 1] = 1.0, 1.0  # head 2: superposed, both tasks
+    s = exp.head_structure(kq, ov, m)
+    np.testing.assert_allclose(s["selectivity"][0], [1.0, 1.0, 0.5])
+    np.testing.assert_allclose(s["mu_sum"][0], [1.0, 1.0])
+    assert abs(s["cos_mask"][0, 0] - 1) < 1e-12  # Gamma_1 = 4 diag(mask_1)
+
+
+def test_bad_config_names_field():
+    cfg = config_lib.get_config("quick")
+    cfg.task.task_coords = ((0, 1), (5, 6))
+    with pytest.raises(validation.ConfigError, match="task.task_coords"):
+        launch.build_config(exp, cfg)
+    cfg = config_lib.get_config("quick")
+    cfg.model.head_counts = (2, 0)
+    with pytest.raises(validation.ConfigError, match="model.head_counts"):
+        launch.build_config(exp, cfg)
