@@ -12,7 +12,7 @@ F8 score scale omega = c / sqrt(d), and the bounds of the F7/F8 claims (the spec
     python -m experiments.icl_reduced_model \
         --config=configs/icl_reduced_model.py:quick --workdir=/tmp/icl_reduced_model
 
-quick: 2 seeds, 1e6 Euler steps per flow; about 20 s on a 2-core CPU. Expected: every claim
+quick: 2 seeds, 1e6 Euler steps per flow; about 20-30 s on an idle 2-core CPU. Expected: every claim
   passes; the 2-head flow ends near (omega, mu) = (0.12, 3.5) (the repo's trained 0.13, 3.45).
 paper: the same sizes (they are the paper's) with 5 seeds and 100k prompts for C7.
 """
