@@ -41,6 +41,12 @@ def softmax_read(
     return out[0, :, 0], w[0, 0]
 
 
+def hebbian_memory(keys_nk: Array, values_nv: Array) -> Array:
+    """M = sum_i v_i k_i^T [d_v, d_k]; memory_read(M, q) equals hebbian_read without the
+    [Q, N] score matrix (cheaper when N > d_k)."""
+    return values_nv.T @ keys_nk
+
+
 def delta_rule_memory(keys_nk: Array, values_nv: Array, num_epochs: int, lr: float) -> Array:
     """Rescorla-Wagner / delta rule, items in order each epoch: M += lr (v - M k) k^T.
 

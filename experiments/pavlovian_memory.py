@@ -1,0 +1,352 @@
+"""Linear attention as a Hebbian (Pavlovian) associative memory: crosstalk, capacity, delta rule.
+
+Monte Carlo of M = sum_i v_i k_i^T with unit Gaussian keys (CSs) and +-1 values (USs),
+vmapped over seeds and memories; shapes (d_k, N) that cannot be vmapped are a Python loop.
+Theory (reconstructed, spec B.2) in attn_theory.theory.hebbian. Claims: spec B.3.1-5. The
+depth / head-redundancy panel is a labelled HYPOTHESIS test without a claim.
+
+    python -m experiments.pavlovian_memory --config=configs/pavlovian_memory.py:quick \
+        --workdir=/tmp/pavlovian_memory
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from attn_theory import results as R
+from attn_theory import train, validation
+from attn_theory.models import associative_memory as am
+from attn_theory.tasks import random_memories as rm
+from attn_theory.theory import hebbian
+from experiments import launch
+
+NAME = "pavlovian_memory"
+CLAIM_DIMS = (32, 64, 128, 256)  # the d_k of checks B.3.1-3
+
+
+@dataclasses.dataclass(frozen=True)
+class TaskConfig:
+    d_v: int = 64
+    dims: tuple[int, ...] = (32, 64, 128, 256, 512, 1024)
+    ratios: tuple[float, ...] = (0.125, 0.25, 0.5, 1.0, 2.0)
+    min_trials: int = 4
+    min_pairs: int = 5000
+    capacity_dims: tuple[int, ...] = (16, 32, 64, 128, 256, 512)
+    capacity_trials: int = 100
+    capacity_eps: float = 0.5
+    depth_layers: tuple[int, ...] = (1, 2, 4, 8)
+    heads: tuple[int, ...] = (1, 2, 4, 8)
+    head_width: int = 256
+    hyp_items: int = 16
+    hyp_trials: int = 50
+
+
+@dataclasses.dataclass(frozen=True)
+class ModelConfig:
+    delta_dim: int = 64
+    delta_items: tuple[int, ...] = (16, 32, 64, 128)
+    delta_epochs: int = 20
+    delta_lr: float = 1.0
+    delta_trials: int = 5
+    hyp_dim: int = 64
+
+
+@dataclasses.dataclass(frozen=True)
+class Config:
+    task: TaskConfig = TaskConfig()
+    model: ModelConfig = ModelConfig()
+    seed: int = 0
+    num_seeds: int = 4
+
+
+def validate(cfg: Config) -> None:
+    t, m = cfg.task, cfg.model
+    validation.int_range("task.d_v", t.d_v, 1)
+    for d in t.dims:
+        validation.int_range("task.dims", d, 8)
+    validation.check(
+        len(t.ratios) > 0 and all(r * min(t.dims) >= 2 for r in t.ratios),
+        "task.ratios",
+        "must be non-empty with ratio * min(dims) >= 2",
+    )
+    validation.int_range("task.min_trials", t.min_trials, 1)
+    validation.int_range("task.min_pairs", t.min_pairs, 1)
+    for d in t.capacity_dims:
+        validation.int_range("task.capacity_dims", d, 4)
+    validation.int_range("task.capacity_trials", t.capacity_trials, 1)
+    validation.in_range("task.capacity_eps", t.capacity_eps, 1e-3, 10.0)
+    for v in t.depth_layers:
+        validation.int_range("task.depth_layers", v, 1, 64)
+    for h in t.heads:
+        validation.int_range("task.heads", h, 1, t.head_width)
+        validation.check(t.head_width % h == 0, "task.heads", "must divide task.head_width")
+    validation.int_range("task.hyp_items", t.hyp_items, 2)
+    validation.int_range("task.hyp_trials", t.hyp_trials, 1)
+    validation.int_range("model.delta_dim", m.delta_dim, 2)
+    for n in m.delta_items:
+        validation.int_range("model.delta_items", n, 1)
+    validation.int_range("model.delta_epochs", m.delta_epochs, 1)
+    validation.in_range("model.delta_lr", m.delta_lr, 1e-6, 2.0)
+    validation.int_range("model.delta_trials", m.delta_trials, 1)
+    validation.int_range("model.hyp_dim", m.hyp_dim, 2)
+    validation.int_range("num_seeds", cfg.num_seeds, 1)
+
+
+def _items(cfg, d_k):
+    return [max(2, round(r * d_k)) for r in cfg.task.ratios]
+
+
+def _errors(o_nv, v_nv):
+    return jnp.mean((o_nv - v_nv) ** 2), jnp.mean(jnp.sign(o_nv) != v_nv)
+
+
+def per_dim(cfg, keys, d_k):
+    """For one d_k (one compiled program): the Hebbian relative and bit error for each N in
+    ratios * d_k ([S, |ratios|] each; None unless d_k in dims) and P(all N d_v bits right)
+    for N = 1..N_max as items are added ([S, N_max]; None unless d_k in capacity_dims)."""
+    t, d_v = cfg.task, cfg.task.d_v
+    items = _items(cfg, d_k)
+    trials = max(t.min_trials, math.ceil(t.min_pairs / math.comb(items[0], 2)))
+    n_max = max(16, d_k // 4)
+
+    def law_one(key):
+        k_nk, v_nv, _ = rm.sample(key, max(items), d_k, d_v)
+        errs = [
+            _errors(am.memory_read(am.hebbian_memory(k_nk[:n], v_nv[:n]), k_nk[:n]), v_nv[:n])
+            for n in items
+        ]
+        return jnp.stack([e[0] for e in errs]), jnp.stack([e[1] for e in errs])
+
+    def recall_one(key):
+        k_nk, v_nv, _ = rm.sample(key, n_max, d_k, d_v)
+        g_nn = k_nk @ k_nk.T
+
+        def add(o_nv, i):
+            o_nv = o_nv + g_nn[:, i, None] * v_nv[i][None, :]
+            ok_n = jnp.all(jnp.sign(o_nv) == v_nv, -1) | (jnp.arange(n_max) > i)
+            return o_nv, jnp.all(ok_n)
+
+        return jax.lax.scan(add, jnp.zeros((n_max, d_v)), jnp.arange(n_max))[1]
+
+    def per_seed(key):
+        law_key, cap_key = jax.random.split(jax.random.fold_in(key, d_k))
+        out = {}
+        if d_k in t.dims:
+            rel, bit = jax.lax.map(law_one, jax.random.split(law_key, trials))
+            out["rel"], out["bit"] = rel.mean(0), bit.mean(0)
+        if d_k in t.capacity_dims:
+            ok = jax.vmap(recall_one)(jax.random.split(cap_key, t.capacity_trials))
+            out["recall"] = jnp.mean(ok.astype(jnp.float32), 0)
+        return out
+
+    return jax.jit(jax.vmap(per_seed))(keys)
+
+
+def delta_vs_hebbian(cfg, keys):
+    """Relative error after delta_epochs, after one epoch, and Hebbian: [S, |items|, 3].
+
+    One compiled program for every N: the keys are the first N of max(items), and the delta
+    scan runs epochs * max(items) steps of which only the first epochs * N update.
+    """
+    m = cfg.model
+    n_max = max(m.delta_items)
+
+    def delta(k_nk, v_nv, n, epochs):
+        def step(m_vk, i):
+            k, v = k_nk[i % n], v_nv[i % n]
+            upd = m_vk + m.delta_lr * jnp.outer(v - m_vk @ k, k)
+            return jnp.where(i < epochs * n, upd, m_vk), None
+
+        m0 = jnp.zeros((cfg.task.d_v, m.delta_dim))
+        return jax.lax.scan(step, m0, jnp.arange(epochs * n_max))[0]
+
+    def one(key, n):
+        k_nk, v_nv, _ = rm.sample(key, n_max, m.delta_dim, cfg.task.d_v)
+        mask = (jnp.arange(n_max) < n)[:, None]
+        hebb = am.hebbian_memory(k_nk * mask, v_nv)
+
+        def err(mem):
+            return jnp.sum(mask * (am.memory_read(mem, k_nk) - v_nv) ** 2) / (n * cfg.task.d_v)
+
+        return jnp.stack(
+            [err(delta(k_nk, v_nv, n, m.delta_epochs)), err(delta(k_nk, v_nv, n, 1)), err(hebb)]
+        )
+
+    def per_seed(key):
+        keys_t = jax.random.split(key, m.delta_trials)
+        return jax.lax.map(
+            lambda n: jax.vmap(one, (0, None))(keys_t, n).mean(0), jnp.asarray(m.delta_items)
+        )
+
+    return jax.jit(jax.vmap(per_seed))(keys)
+
+
+def hypothesis(cfg, keys):
+    """Depth (residual sum; un-normalized chain) and head redundancy (fixed d_k; fixed width)."""
+    t, d, n, d_v = cfg.task, cfg.model.hyp_dim, cfg.task.hyp_items, cfg.task.d_v
+    num_layers = max(t.depth_layers)
+
+    def crosstalk(key, d_k):
+        k_nk, v_nv, _ = rm.sample(key, n, d_k, d_v)
+        return am.memory_read(am.hebbian_memory(k_nk, v_nv), k_nk[:1]) - v_nv[:1]
+
+    def one(key):
+        r_key, c_key, h_key, w_key = jax.random.split(key, 4)
+        # Residual: every layer reads item 0 through its own memory; crosstalk adds up.
+        eps = jax.vmap(lambda k: crosstalk(k, d))(jax.random.split(r_key, num_layers))
+        residual = jnp.mean(jnp.cumsum(eps, 0) ** 2, axis=(1, 2))
+        # Chain: layer l maps pattern_{l-1} -> pattern_l; its output is the next query.
+        pats = jnp.where(jax.random.bernoulli(c_key, 0.5, (num_layers + 1, n, d)), 1.0, -1.0)
+
+        def layer(x_d, p):
+            prev, nxt = p
+            x_d = am.memory_read(am.hebbian_memory(prev / jnp.sqrt(d), nxt), x_d / jnp.sqrt(d))
+            return x_d, jnp.mean((x_d - nxt[0]) ** 2)
+
+        chain = jax.lax.scan(layer, pats[0, 0], (pats[:-1], pats[1:]))[1]
+        # Heads: the first h of max(heads) independent heads, averaged (fixed d_k); and
+        # h heads of d_k = width / h (fixed width), one shape per h.
+        h_max = max(t.heads)
+        eps_h = jax.vmap(lambda k: crosstalk(k, d))(jax.random.split(h_key, h_max))
+        avg_h = jnp.cumsum(eps_h, 0) / jnp.arange(1, h_max + 1)[:, None, None]
+        fixed_dk = jnp.mean(avg_h**2, axis=(1, 2))[np.asarray(t.heads) - 1]
+        fixed_w = []
+        for h in t.heads:
+            e = jax.vmap(lambda k, h=h: crosstalk(k, t.head_width // h))(
+                jax.random.split(jax.random.fold_in(w_key, h), h)
+            )
+            fixed_w.append(jnp.mean(jnp.mean(e, 0) ** 2))
+        return residual, chain, fixed_dk, jnp.stack(fixed_w)
+
+    def per_seed(key):
+        outs = jax.vmap(one)(jax.random.split(key, t.hyp_trials))
+        return tuple(o.mean(0) for o in outs)
+
+    res, chain, hk, hw = jax.jit(jax.vmap(per_seed))(keys)
+    idx = np.asarray(t.depth_layers) - 1
+    return {
+        "depth_residual": res[:, idx],
+        "depth_chain": chain[:, idx],
+        "heads_fixed_dk": hk,
+        "heads_fixed_width": hw,
+    }
+
+
+def run(cfg: Config, key: jax.Array, hooks=None) -> dict[str, np.ndarray]:
+    del hooks  # nothing is trained with an optimizer
+    seeds = train.seed_keys(key, cfg.num_seeds)
+    part = {
+        name: jax.vmap(lambda k, i=i: jax.random.fold_in(k, i))(seeds)
+        for i, name in enumerate(("law", "capacity", "delta", "hyp"))
+    }
+    per = {
+        d: per_dim(cfg, part["law"], d)
+        for d in sorted(set(cfg.task.dims) | set(cfg.task.capacity_dims))
+    }
+    out = {
+        "law_rel_err": np.stack([np.asarray(per[d]["rel"]) for d in cfg.task.dims], 1),
+        "law_bit_err": np.stack([np.asarray(per[d]["bit"]) for d in cfg.task.dims], 1),
+    }
+    for d in cfg.task.capacity_dims:
+        out[f"recall_all_dk{d}"] = np.asarray(per[d]["recall"])
+    out["delta_errors"] = np.asarray(delta_vs_hebbian(cfg, part["delta"]))
+    out.update({k: np.asarray(v) for k, v in hypothesis(cfg, part["hyp"]).items()})
+    return out
+
+
+def capacity(res, cfg):
+    """Exact-recall N* per d_k (P pooled over seeds; largest N with P >= 1/2) and the
+    average-case N_eps (relative-error law interpolated in log N): two arrays."""
+    n_star = []
+    for d in cfg.task.capacity_dims:
+        p = res[f"recall_all_dk{d}"].mean(0)
+        n_star.append(float(np.argmin(p >= 0.5)) if not (p >= 0.5).all() else np.nan)
+    n_eps = []
+    for i, d in enumerate(cfg.task.dims):
+        err = res["law_rel_err"][:, i].mean(0)
+        n_eps.append(float(np.exp(np.interp(cfg.task.capacity_eps, err, np.log(_items(cfg, d))))))
+    return np.asarray(n_star), np.asarray(n_eps)
+
+
+def _slope(x, y):
+    return float(np.polyfit(np.log(x), np.log(y), 1)[0])
+
+
+def claims(res: dict[str, np.ndarray], cfg: Config) -> dict[str, R.Claim]:
+    t = cfg.task
+    sel = [i for i, d in enumerate(t.dims) if d in CLAIM_DIMS]
+    dims = np.asarray(t.dims)[sel]
+    items = np.asarray([_items(cfg, d) for d in dims], np.float64)
+    rel = res["law_rel_err"][:, sel].mean(0)
+    bit = res["law_bit_err"][:, sel].mean(0)
+    c = {}
+    dev = np.max(np.abs(rel / hebbian.relative_error(items, dims[:, None]) - 1))
+    c["B1_relative_error_law"] = R.claim_le(
+        dev,
+        0.05,
+        f"max over d_k in {tuple(dims)} and N/d_k in {t.ratios} of |measured / "
+        "((N-1)/d_k) - 1| (mean over seeds and memories) [reconstructed law]",
+    )
+    dev = np.max(np.abs(bit - hebbian.bit_error(items, dims[:, None])))
+    c["B2_bit_error_law"] = R.claim_le(
+        dev,
+        0.005,
+        "max |bit error - Q(sqrt(d_k/(N-1)))| over "
+        "the same cells (mean over seeds) [reconstructed law]",
+    )
+    r = list(t.ratios)
+    if 1.0 in r and 0.25 in r:
+        at1, at4 = bit[:, r.index(1.0)], bit[:, r.index(0.25)]
+        c["B3_threshold_c1"] = R.claim_true(
+            bool(np.all((at1 >= 0.14) & (at1 <= 0.17))),
+            at1,
+            "bit error at N = d_k in [0.14, 0.17] for every d_k",
+            bound=[0.14, 0.17],
+        )
+        c["B3_threshold_c025"] = R.claim_true(
+            bool(np.all((at4 >= 0.015) & (at4 <= 0.025))),
+            at4,
+            "bit error at N = d_k/4 in [0.015, 0.025] for every d_k",
+            bound=[0.015, 0.025],
+        )
+    n_star, n_eps = capacity(res, cfg)
+    c["B4_exact_recall_sublinear"] = R.claim_in(
+        _slope(t.capacity_dims, n_star),
+        0.55,
+        0.80,
+        f"log-log slope of exact-recall N* over d_k in {t.capacity_dims} (P pooled over seeds);"
+        " spec ~0.67; the [0.55, 0.80] band is ours: sublinear, steeper than sqrt",
+    )
+    c["B4_average_capacity_linear"] = R.claim_in(
+        _slope(t.dims, n_eps),
+        0.9,
+        1.1,
+        f"log-log slope of the average-case capacity N at "
+        f"relative error {t.capacity_eps} over d_k in {t.dims}; band ours (linear = O(d_k))",
+    )
+    m = cfg.model
+    small = [i for i, n in enumerate(m.delta_items) if n <= m.delta_dim // 2]
+    worst = float(np.max(res["delta_errors"][:, small, 0].mean(0)))
+    c["B5_delta_rule"] = R.claim_le(
+        worst,
+        0.01,
+        f"delta rule (eta={m.delta_lr}, "
+        f"{m.delta_epochs} epochs, d_k={m.delta_dim}): max relative"
+        " error for N <= d_k/2 (mean over seeds)",
+    )
+    return c
+
+
+def plot(res, cfg):
+    from experiments import pavlovian_memory_plots
+
+    return pavlovian_memory_plots.plot(res, cfg)
+
+
+if __name__ == "__main__":
+    launch.cli(__name__)
