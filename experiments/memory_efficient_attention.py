@@ -163,7 +163,7 @@ def plot(res: dict, cfg: Config) -> dict:
         a.set(
             xlabel="sequence length n",
             ylabel="XLA temp memory (MiB)",
-            title=f"{title}: compiled temp memory, h=1, d={cfg.task.head_dim}",
+            title=f"{title} (h=1, d={cfg.task.head_dim})",
         )
         a.legend(fontsize=7)
     figs = {"memory_vs_n": fig}
