@@ -26,7 +26,7 @@ def test_workdir_contract(quick):
     for f in ("config.json", "metrics.jsonl", "results.npz", "summary.json"):
         assert os.path.exists(os.path.join(workdir, f)), f
     with open(os.path.join(workdir, "metrics.jsonl")) as f:
-        assert {"run", "step", "loss", "omega", "mu"} <= set(json.loads(f.readline()))
+        assert {"run", "step", "steps_per_s", "eta_s", "loss"} <= set(json.loads(f.readline()))
     figs = os.listdir(os.path.join(workdir, "figures"))
     for name in ("f10_preconditioner", "f10_alignment"):
         assert f"{name}.png" in figs and f"{name}.pdf" in figs

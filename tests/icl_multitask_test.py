@@ -78,11 +78,16 @@ def test_head_structure_on_constructed_heads():
     ov[0, 0, d, 0] = 2.0
     kq[0, 1, :d, :d] = -np.diag(m[0])  # head 1: its negative partner
     ov[0, 1, d, 0] = -2.0
+    kq[0, 2, :d, :d] = np.diag(m[1])
     ov[0, 2, d, 0], ov[0, 2, d + 1, 1] = 1.0, 1.0  # head 2: superposed, both tasks
     s = exp.head_structure(kq, ov, m)
     np.testing.assert_allclose(s["selectivity"][0], [1.0, 1.0, 0.5])
     np.testing.assert_allclose(s["mu_sum"][0], [1.0, 1.0])
-    assert abs(s["cos_mask"][0, 0] - 1) < 1e-12  # Gamma_1 = 4 diag(mask_1)
+    # Gamma_1 = 2 P1 + (-2)(-P1) + P2 = 4 P1 + P2 and Gamma_2 = P2 (P_t = diag(mask_t)).
+    np.testing.assert_allclose(s["gamma"][0, 1], np.diag(m[1]))
+    p1, p2 = np.diag(m[0]), np.diag(m[1])
+    want = np.sum((4 * p1 + p2) * p1) / np.linalg.norm(4 * p1 + p2) / np.linalg.norm(p1)
+    np.testing.assert_allclose(s["cos_mask"][0], [want, 1.0], rtol=1e-6)  # float32 masks
 
 
 def test_bad_config_names_field():
