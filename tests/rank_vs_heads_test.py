@@ -112,9 +112,9 @@ def test_encoder_forward_shapes_and_masking():
 
 def test_random_rank1_closed_form_matches_monte_carlo():
     # C (closed form) and b (tabulated) are probabilities over D_2; check both by sampling.
-    d, h, n = 8, 6, 400_000
+    d, h, n = 8, 6, 200_000
     q, k = theory.uniform_angle_heads(jax.random.key(4), d, h)
-    rho, b_tab = theory.agreement_table(jax.random.key(5), d, num_samples=400_000)
+    rho, b_tab = theory.agreement_table(jax.random.key(5), d, num_samples=200_000)
     kx, ky = jax.random.split(jax.random.key(6))
     x = np.asarray(theory.orthonormal_pair(kx, n, d), np.float64)
     y = np.asarray(nn_task.sphere(ky, (n,), d), np.float64)
@@ -124,9 +124,10 @@ def test_random_rank1_closed_form_matches_monte_carlo():
     b_mc = np.mean(sel == target[:, None], 0)
     c_mc = np.mean(sel[:, :, None] == sel[:, None, :], 0)
     b_th = np.interp(np.sum(q * k, -1), np.asarray(rho), np.asarray(b_tab))
-    # Monte Carlo standard error of a probability at n=4e5 is <= 8e-4; allow 5 sigma.
-    np.testing.assert_allclose(theory.agreement_matrix(q, k), c_mc, atol=4e-3)
-    np.testing.assert_allclose(b_th, b_mc, atol=4e-3)
+    # Monte Carlo standard error of a probability at n=2e5 is <= 1.1e-3 (the table's is
+    # smaller); allow about 5 sigma.
+    np.testing.assert_allclose(theory.agreement_matrix(q, k), c_mc, atol=6e-3)
+    np.testing.assert_allclose(b_th, b_mc, atol=6e-3)
     # The metric 1 - 2 b^T a + a^T C a is the MSE of sum_h a_h x_{sel_h} for orthonormal x.
     a = np.linspace(0.1, 0.4, h)
     pred = np.where(sel[:, :, None], x[:, None, 0], x[:, None, 1])
