@@ -187,19 +187,42 @@ def delta_vs_hebbian(cfg, keys):
 
 
 def hypothesis(cfg, keys):
-    """Depth (residual sum; un-normalized chain) and head redundancy (fixed d_k; fixed width)."""
-    t, d, n, d_v = cfg.task, cfg.model.hyp_dim, cfg.task.hyp_items, cfg.task.d_v
-    num_layers = max(t.depth_layers)
+    """Depth (residual sum; un-normalized chain) and head redundancy (fixed d_k; fixed width).
 
-    def crosstalk(key, d_k):
-        k_nk, v_nv, _ = rm.sample(key, n, d_k, d_v)
-        return am.memory_read(am.hebbian_memory(k_nk, v_nv), k_nk[:1]) - v_nv[:1]
+    Every memory is padded to one shape (keys zero beyond their d_k, heads masked beyond H)
+    so the whole panel is one small compiled program.
+    """
+    t, d, n, d_v = cfg.task, cfg.model.hyp_dim, cfg.task.hyp_items, cfg.task.d_v
+    num_layers, h_max, width = max(t.depth_layers), max(t.heads), max(t.head_width, d)
+    heads = jnp.asarray(t.heads)
+
+    def crosstalk(g_nw, v_nv, d_k):
+        """Crosstalk reading item 0 of a memory of N unit keys in R^{d_k} (zero-padded)."""
+        g_nw = g_nw * (jnp.arange(width) < d_k)
+        k_nk = g_nw / jnp.linalg.norm(g_nw, axis=-1, keepdims=True)
+        return (k_nk[0] @ k_nk.T) @ v_nv - v_nv[0]
+
+    def avg(eps_hv, h):
+        keep = (jnp.arange(h_max) < h)[:, None]
+        return jnp.mean((jnp.sum(eps_hv * keep, 0) / h) ** 2)
+
+    # Memories: L residual layers, h_max heads at d_k = d, h_max heads at width / H per H.
+    dks = np.concatenate(
+        [np.full(num_layers + h_max, d), np.repeat(t.head_width // np.asarray(t.heads), h_max)]
+    )
 
     def one(key):
-        r_key, c_key, h_key, w_key = jax.random.split(key, 4)
+        # Few random call sites: each one compiles slowly on CPU (threefry).
+        g_key, v_key, c_key = jax.random.split(key, 3)
+        g = jax.random.normal(g_key, (dks.size, n, width))
+        v = jnp.where(jax.random.bernoulli(v_key, 0.5, (dks.size, n, d_v)), 1.0, -1.0)
+        eps = jax.vmap(crosstalk)(g, v, jnp.asarray(dks))
         # Residual: every layer reads item 0 through its own memory; crosstalk adds up.
-        eps = jax.vmap(lambda k: crosstalk(k, d))(jax.random.split(r_key, num_layers))
-        residual = jnp.mean(jnp.cumsum(eps, 0) ** 2, axis=(1, 2))
+        residual = jnp.mean(jnp.cumsum(eps[:num_layers], 0) ** 2, axis=1)
+        # Heads: average of the first H independent heads, at fixed d_k and at width / H.
+        fixed_dk = jax.vmap(avg, (None, 0))(eps[num_layers : num_layers + h_max], heads)
+        eps_w = eps[num_layers + h_max :].reshape(len(t.heads), h_max, d_v)
+        fixed_w = jax.vmap(avg)(eps_w, heads)
         # Chain: layer l maps pattern_{l-1} -> pattern_l; its output is the next query.
         pats = jnp.where(jax.random.bernoulli(c_key, 0.5, (num_layers + 1, n, d)), 1.0, -1.0)
 
@@ -209,19 +232,7 @@ def hypothesis(cfg, keys):
             return x_d, jnp.mean((x_d - nxt[0]) ** 2)
 
         chain = jax.lax.scan(layer, pats[0, 0], (pats[:-1], pats[1:]))[1]
-        # Heads: the first h of max(heads) independent heads, averaged (fixed d_k); and
-        # h heads of d_k = width / h (fixed width), one shape per h.
-        h_max = max(t.heads)
-        eps_h = jax.vmap(lambda k: crosstalk(k, d))(jax.random.split(h_key, h_max))
-        avg_h = jnp.cumsum(eps_h, 0) / jnp.arange(1, h_max + 1)[:, None, None]
-        fixed_dk = jnp.mean(avg_h**2, axis=(1, 2))[np.asarray(t.heads) - 1]
-        fixed_w = []
-        for h in t.heads:
-            e = jax.vmap(lambda k, h=h: crosstalk(k, t.head_width // h))(
-                jax.random.split(jax.random.fold_in(w_key, h), h)
-            )
-            fixed_w.append(jnp.mean(jnp.mean(e, 0) ** 2))
-        return residual, chain, fixed_dk, jnp.stack(fixed_w)
+        return residual, chain, fixed_dk, fixed_w
 
     def per_seed(key):
         outs = jax.vmap(one)(jax.random.split(key, t.hyp_trials))
