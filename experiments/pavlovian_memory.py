@@ -157,13 +157,7 @@ def delta_vs_hebbian(cfg, keys):
     n_max = max(m.delta_items)
 
     def delta(k_nk, v_nv, n, epochs):
-        def step(m_vk, i):
-            k, v = k_nk[i % n], v_nv[i % n]
-            upd = m_vk + m.delta_lr * jnp.outer(v - m_vk @ k, k)
-            return jnp.where(i < epochs * n, upd, m_vk), None
-
-        m0 = jnp.zeros((cfg.task.d_v, m.delta_dim))
-        return jax.lax.scan(step, m0, jnp.arange(epochs * n_max))[0]
+        return am.delta_rule_memory(k_nk, v_nv, epochs, m.delta_lr, num_items=n)
 
     def one(key, n):
         k_nk, v_nv, _ = rm.sample(key, n_max, m.delta_dim, cfg.task.d_v)

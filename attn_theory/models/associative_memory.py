@@ -47,21 +47,27 @@ def hebbian_memory(keys_nk: Array, values_nv: Array) -> Array:
     return values_nv.T @ keys_nk
 
 
-def delta_rule_memory(keys_nk: Array, values_nv: Array, num_epochs: int, lr: float) -> Array:
+def delta_rule_memory(
+    keys_nk: Array, values_nv: Array, num_epochs: int, lr: float, num_items=None
+) -> Array:
     """Rescorla-Wagner / delta rule, items in order each epoch: M += lr (v - M k) k^T.
 
     Returns M [d_v, d_k]; read it with `memory_read`. With lr = 1 and unit keys each update
     is a Kaczmarz projection, so for N <= d_k independent keys the crosstalk goes to zero.
+    num_items (optional, may be traced) uses only the first num_items pairs: the scan still
+    runs num_epochs * N steps, and the steps past num_epochs * num_items leave M unchanged,
+    so one compiled program serves every memory size.
     """
     n, d_k = keys_nk.shape
+    used = n if num_items is None else num_items
 
     def step(m_vk, i):
-        k, v = keys_nk[i % n], values_nv[i % n]
-        return m_vk + lr * jnp.outer(v - m_vk @ k, k), None
+        k, v = keys_nk[i % used], values_nv[i % used]
+        upd = m_vk + lr * jnp.outer(v - m_vk @ k, k)
+        return jnp.where(i < num_epochs * used, upd, m_vk), None
 
     m0 = jnp.zeros((values_nv.shape[1], d_k), jnp.float32)
-    m_vk, _ = jax.lax.scan(step, m0, jnp.arange(num_epochs * n))
-    return m_vk
+    return jax.lax.scan(step, m0, jnp.arange(num_epochs * n))[0]
 
 
 def memory_read(m_vk: Array, queries_qk: Array) -> Array:
