@@ -224,8 +224,8 @@ def _stack(history: dict[str, list]) -> dict[str, np.ndarray]:
 def _record(name, step, metrics, rate, eta) -> dict:
     rec = {"run": name, "step": int(step), "steps_per_s": float(rate), "eta_s": float(eta)}
     for k, v in metrics.items():
-        v = np.asarray(v)
+        v = np.asarray(v, np.float64)
+        rec[k] = v.tolist()  # per run (and per head etc. for multi-dimensional metrics)
         if v.ndim == 1:
-            rec[k] = [float(x) for x in v]
             rec[k + "_mean"] = float(np.mean(v))
     return rec

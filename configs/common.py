@@ -19,6 +19,21 @@ def _parse_value(text: str):
         return text
 
 
+def split_items(arg: str) -> list[str]:
+    """Splits on commas outside brackets, so `quick,task.eval_lens=(10,20)` keeps the tuple."""
+    items, depth, current = [], 0, []
+    for ch in arg:
+        depth += ch in "([{"
+        depth -= ch in ")]}"
+        if ch == "," and depth == 0:
+            items.append("".join(current))
+            current = []
+        else:
+            current.append(ch)
+    items.append("".join(current))
+    return items
+
+
 def resolve(
     arg: str | None,
     presets: dict[str, Callable[[ml_collections.ConfigDict], None]],
@@ -29,7 +44,7 @@ def resolve(
     Raises:
       ValueError: unknown preset or unknown field, naming it and the allowed choices.
     """
-    items = [s.strip() for s in (arg or "quick").split(",") if s.strip()]
+    items = [s.strip() for s in split_items(arg or "quick") if s.strip()]
     preset, overrides = items[0], items[1:]
     if preset not in presets:
         raise ValueError(f"unknown preset {preset!r}; allowed presets: {sorted(presets)}")

@@ -71,7 +71,7 @@ PRESETS = {"quick": _quick, "paper": _paper}
 
 
 def get_config(arg: str | None = None) -> ml_collections.ConfigDict:
-    items = [s for s in (arg or "").split(",") if s]
+    items = [s for s in common.split_items(arg or "") if s]
     task = "associative_recall"
     if items and items[0] in registry.names():
         task = items.pop(0)

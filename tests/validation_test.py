@@ -41,3 +41,8 @@ def test_overrides_apply():
     cfg = launch.build_config(icl, icl_config.get_config("quick,seeds=8,model.num_heads=4"))
     assert cfg.num_seeds == 8 and cfg.model.num_heads == 4
     assert cfg.task.eval_lens == (10, 20, 40, 60, 100, 200)
+
+
+def test_tuple_override_in_preset_string():
+    cfg = icl_config.get_config("quick,task.eval_lens=(10,20),num_seeds=2")
+    assert tuple(cfg.task.eval_lens) == (10, 20) and cfg.num_seeds == 2

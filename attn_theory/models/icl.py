@@ -89,6 +89,7 @@ def effective_preconditioner(kq_hdd: Array, ov_hdt: Array, d: int, task: int = 0
 
 
 def cosine(a, b) -> float:
-    """Cosine similarity of two matrices (flattened)."""
+    """Cosine similarity of two matrices (flattened); 0 when either is all zeros."""
     a, b = np.ravel(a), np.ravel(b)
-    return float(a @ b / (np.linalg.norm(a) * np.linalg.norm(b)))
+    norm = np.linalg.norm(a) * np.linalg.norm(b)
+    return float(a @ b / norm) if norm > 0 else 0.0
