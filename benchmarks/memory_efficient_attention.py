@@ -27,9 +27,6 @@ import time
 import numpy as np
 
 IMPLS = ("naive", "flax_linen", "jaxnn_xla", "mea_pkg", "ours")
-# flax and jax.nn (xla) match naive in memory and graph; timing them up to 8192 only keeps the
-# full run within ~15 min on 2 shared cores (they are still compiled at every n).
-RUN_CAP = {"flax_linen": 8192, "jaxnn_xla": 8192}
 D = 64
 
 
