@@ -188,7 +188,9 @@ def plot(res, cfg) -> dict:
     for f, k in enumerate(t.flips):
         a = ax[0, f]
         for name in READS:
-            plotting.seed_band(a, ns / t.d_k, res[f"bit_error_{name}"][:, f], label=name)
+            y = res[f"bit_error_{name}"][:, f]
+            ok = np.isfinite(y).all(0)  # the delta rule stops at delta_max_ratio
+            plotting.seed_band(a, ns[ok] / t.d_k, y[:, ok], label=name)
         fine = np.geomspace(ns.min(), ns.max(), 60)
         plotting.theory_line(
             a,
