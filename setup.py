@@ -7,8 +7,9 @@ setup(
     version="0.1.0",
     description="JIT-compiled, seed-vmapped reproductions of attention-theory papers.",
     python_requires=">=3.10",
-    packages=find_packages(include=["attn_theory*", "experiments*", "configs*", "paper_figures*",
-                                    "benchmarks*"]),
+    packages=find_packages(
+        include=["attn_theory*", "experiments*", "configs*", "paper_figures*", "benchmarks*"]
+    ),
     # Lower bounds are the versions this code was tested with (jax.sharding spellings,
     # typed keys, optax.inject_hyperparams); upper bounds are left open on purpose.
     install_requires=[
@@ -20,8 +21,14 @@ setup(
         "matplotlib>=3.9",
         "absl-py>=2.1",
         "ml-collections>=1.0",
+        # Special functions (incomplete beta for the SDM spherical-cap variant, normal tail
+        # probabilities) instead of hand-written series; already a dependency of jax.
+        "scipy>=1.13",
     ],
     extras_require={
         "test": ["pytest>=8.0", "ruff>=0.6"],
+        # The PyPI peer in benchmarks/memory_efficient_attention.py. Install with --no-deps:
+        # its package __init__ imports torch; the benchmark loads its JAX file directly.
+        "bench": ["memory-efficient-attention==0.1.3"],
     },
 )

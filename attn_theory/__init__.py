@@ -1,6 +1,6 @@
 """attn_theory: JIT-compiled, seed-vmapped reproductions of attention-theory papers.
 
-    from attn_theory import attention, train, results, plotting, theory, tasks
+from attn_theory import attention, train, results, plotting, theory, tasks
 """
 
 from attn_theory import attention, checkpoint, plotting, results, sharding, train, validation

@@ -191,6 +191,7 @@ def baselines(cfg: Config, eval_root) -> dict[str, np.ndarray]:
 
     def n_prompts(L):
         return cfg.task.baseline_prompts if L == cfg.task.context_len else cfg.task.curve_prompts
+
     for L in lens:
         ev = icl_common.eval_batches(
             jax.vmap(lambda k, L=L: jax.random.fold_in(k, L))(keys),
