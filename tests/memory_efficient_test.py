@@ -10,6 +10,7 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
+from attn_theory import reference_attention as ref
 from attn_theory.memory_efficient import (
     attention_fn,
     memory_efficient_attention,
@@ -25,33 +26,10 @@ BF16_TOL = 2.0**-7
 
 def _reference(q, k, v, do, mask=None, bias=None, causal=False):
     """float64 out, dq, dk, dv, dbias (dbias as full [b, h, tq, tk]) of `sum(out * do)`."""
-    q, k, v, do = (np.asarray(x, np.float64) for x in (q, k, v, do))
-    tq, tk, d = q.shape[1], k.shape[1], q.shape[-1]
-    s = np.einsum("bqhd,bkhd->bhqk", q, k) / np.sqrt(d)
-    if bias is not None:
-        s = s + np.asarray(bias, np.float64)
-    valid = np.ones(s.shape, bool)
-    if mask is not None:
-        valid &= np.asarray(mask)
-    if causal:
-        valid &= np.tril(np.ones((tq, tk), bool))
-    s = np.where(valid, s, -np.inf)
-    m = s.max(-1, keepdims=True)
-    e = np.exp(s - np.where(np.isfinite(m), m, 0.0))
-    l = e.sum(-1, keepdims=True)
-    p = np.where(l > 0, e / np.where(l > 0, l, 1.0), 0.0)
-    out = np.einsum("bhqk,bkhd->bqhd", p, v)
-    dv = np.einsum("bhqk,bqhd->bkhd", p, do)
-    dp = np.einsum("bqhd,bkhd->bhqk", do, v)
-    ds = p * (dp - (dp * p).sum(-1, keepdims=True))
-    dq = np.einsum("bhqk,bkhd->bqhd", ds, k) / np.sqrt(d)
-    dk = np.einsum("bhqk,bqhd->bkhd", ds, q) / np.sqrt(d)
-    return out, dq, dk, dv, ds
+    return ref.attention_and_grads(q, k, v, do, mask=mask, bias=bias, causal=causal)
 
 
-def _rel_err(got, want):
-    want = np.asarray(want, np.float64)
-    return np.abs(np.asarray(got, np.float64) - want).max() / max(np.abs(want).max(), 1e-30)
+_rel_err = ref.max_rel_err
 
 
 def _inputs(seed, b, tq, tk, h, d, dtype=jnp.float32):
