@@ -51,6 +51,7 @@ class OptimConfig:
     learning_rate: float = 1e-3
     batch_size: int = 256
     num_steps: int = 8000
+    short_steps: int = 5000
 
 
 @dataclasses.dataclass(frozen=True)
@@ -88,6 +89,7 @@ def validate(cfg: Config) -> None:
     validation.positive("optim.learning_rate", cfg.optim.learning_rate)
     validation.int_range("optim.batch_size", cfg.optim.batch_size, 1)
     validation.int_range("optim.num_steps", cfg.optim.num_steps, 1)
+    validation.int_range("optim.short_steps", cfg.optim.short_steps, 1)
     validation.int_range("num_seeds", cfg.num_seeds, 1)
     validation.int_range("log_every", cfg.log_every, 1)
     validation.int_range("checkpoint_every", cfg.checkpoint_every, 1)
@@ -117,6 +119,11 @@ def model_specs(cfg: Config) -> dict[str, icl.ICLAttention]:
             train_len=cfg.task.context_len,
         )
     return specs
+
+
+def steps_for(cfg: Config, name: str) -> int:
+    """The spec's budgets: H=1 and the linear baseline need only short_steps (C3, C5)."""
+    return cfg.optim.short_steps if name in ("softmax_h1", "linear_h2") else cfg.optim.num_steps
 
 
 def run(cfg: Config, key: jax.Array, hooks: train.Hooks | None = None) -> dict[str, np.ndarray]:
@@ -149,7 +156,7 @@ def run(cfg: Config, key: jax.Array, hooks: train.Hooks | None = None) -> dict[s
         out[f"{name}/train_loss"] = hist["loss"]
         out[f"{name}/omega_hist"] = hist["omega"]
         out[f"{name}/mu_hist"] = hist["mu"]
-        out["steps"] = np.tile(hist["step"], (cfg.num_seeds, 1))
+        out[f"{name}/steps"] = np.tile(hist["step"], (cfg.num_seeds, 1))
         out[f"{name}/loss_vs_len"] = np.stack(
             [
                 icl_common.mse(icl_common.predict(model, params, evals[L]), evals[L]["y_q"])

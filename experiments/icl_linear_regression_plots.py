@@ -36,10 +36,10 @@ def plot(res: dict, cfg) -> dict:
     figs["f1_kq_ov_heatmaps"] = fig
 
     # F2: omega_h, mu_h during training (seed 0) with eta against eta*.
-    steps = res["steps"][0]
     multi = [h for h in heads if h > 1]
     fig, axes = plotting.figure(3, max(len(multi), 1))
     for r, h in enumerate(multi):
+        steps = res[f"softmax_h{h}/steps"][0]
         om, mu = res[f"softmax_h{h}/omega_hist"][0], res[f"softmax_h{h}/mu_hist"][0]
         for j in range(h):
             axes[r, 0].plot(steps, om[j], label=f"head {j}")
