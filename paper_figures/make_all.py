@@ -11,15 +11,19 @@ and the others still run. The report is OUT/REPORT.md and OUT/index.html.
 
 from __future__ import annotations
 
-import importlib
-import json
 import os
-import time
-import traceback
 
-from absl import app, flags, logging
+# Set before numpy/jax load: BLAS threads on top of XLA's oversubscribe small CPUs.
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
-from paper_figures import registry, report
+import importlib  # noqa: E402
+import json  # noqa: E402
+import time  # noqa: E402
+import traceback  # noqa: E402
+
+from absl import app, flags, logging  # noqa: E402
+
+from paper_figures import registry, report  # noqa: E402
 
 _PRESET = flags.DEFINE_string("preset", "quick", "Config preset passed to every get_config.")
 _ONLY = flags.DEFINE_list("only", [], "Families or stems to run (default: all).")
