@@ -1,0 +1,58 @@
+"""The figure suite entry point: runs a family in worker processes and writes the report."""
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from paper_figures import make_all, registry
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def test_only_selects_families_and_stems_and_rejects_unknown():
+    stems = {e.stem for e in make_all.selected(["associative_memory"])}
+    assert stems == {"sdm_attention", "pavlovian_memory", "associative_memory_compare"}
+    assert [e.stem for e in make_all.selected(["rank_vs_heads"])] == ["rank_vs_heads"]
+    assert len(make_all.selected([])) == len(registry.EXPERIMENTS)
+    with pytest.raises(Exception, match="unknown"):
+        make_all.selected(["no_such_family"])
+
+
+def test_every_registered_experiment_has_a_module_and_config():
+    import importlib
+
+    for e in registry.EXPERIMENTS:
+        module = importlib.import_module(f"experiments.{e.stem}")
+        config = importlib.import_module(f"configs.{e.stem}").get_config("quick")
+        assert module.NAME == e.stem
+        for preset in ("quick", "paper"):
+            importlib.import_module(f"configs.{e.stem}").get_config(preset)
+        assert config is not None
+
+
+def test_suite_runs_one_experiment_and_writes_the_report(tmp_path):
+    out = tmp_path / "out"
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "paper_figures.make_all",
+            "--only=associative_memory_compare",
+            f"--out={out}",
+        ],
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+        timeout=600,
+    )
+    status = json.loads((out / "status.json").read_text())
+    assert status["associative_memory_compare"]["status"] == "ok"
+    report = (out / "REPORT.md").read_text()
+    assert "associative_memory_compare" in report and "PASS" in report
+    assert "python -m experiments.associative_memory_compare" in report
+    assert (out / "index.html").exists()
+    figs = os.listdir(out / "associative_memory_compare" / "figures")
+    assert any(f.endswith(".png") for f in figs)
