@@ -11,6 +11,7 @@ from attn_theory import validation
 from configs import associative_memory_compare as config_lib
 from experiments import associative_memory_compare as exp
 from experiments import launch
+from tests import contract
 
 
 @pytest.fixture(scope="module")
@@ -22,8 +23,7 @@ def summary(tmp_path_factory):
 
 def test_workdir_contract(summary):
     workdir, _ = summary
-    for name in ("config.json", "results.npz", "summary.json", "figures/compare.png"):
-        assert os.path.exists(os.path.join(workdir, name)), name
+    contract.assert_workdir(workdir, num_seeds=4, figures=("compare",))
     with np.load(os.path.join(workdir, "results.npz")) as z:
         for k in z.files:
             assert z[k].shape[:2] == (4, 2), k  # [seed, flips, ratios]

@@ -1,9 +1,6 @@
 """icl_anisotropic ([ours] setting): the quick config's claims C6/F10, the workdir contract,
 and unit tests of the preconditioned-GD risk theory against Monte Carlo and the spec."""
 
-import json
-import os
-
 import numpy as np
 import pytest
 
@@ -13,6 +10,7 @@ from attn_theory.theory import icl_preconditioned as precond
 from configs import icl_anisotropic as config_lib
 from experiments import icl_anisotropic as exp
 from experiments import launch
+from tests import contract
 
 
 @pytest.fixture(scope="module")
@@ -22,16 +20,12 @@ def quick(tmp_path_factory):
 
 
 def test_workdir_contract(quick):
-    workdir, summary = quick
-    for f in ("config.json", "metrics.jsonl", "results.npz", "summary.json"):
-        assert os.path.exists(os.path.join(workdir, f)), f
-    with open(os.path.join(workdir, "metrics.jsonl")) as f:
-        assert {"run", "step", "steps_per_s", "eta_s", "loss"} <= set(json.loads(f.readline()))
-    figs = os.listdir(os.path.join(workdir, "figures"))
-    for name in ("f10_preconditioner", "f10_alignment"):
-        assert f"{name}.png" in figs and f"{name}.pdf" in figs
-    res = np.load(os.path.join(workdir, "results.npz"))
-    assert all(res[k].shape[0] == 2 for k in res.files)  # leading [seed] axis, 2 seeds
+    contract.assert_workdir(
+        quick[0],
+        num_seeds=2,
+        figures=("f10_preconditioner", "f10_alignment"),
+        metrics_keys={"steps_per_s", "eta_s", "loss"},
+    )
 
 
 @pytest.mark.parametrize("prefix", ["C6", "F10"])

@@ -3,9 +3,6 @@
 One quick run (module fixture) is shared by every claim test; bounds are the spec's.
 """
 
-import json
-import os
-
 import numpy as np
 import pytest
 
@@ -13,6 +10,7 @@ from attn_theory.theory import icl as theory
 from configs import icl_linear_regression as icl_config
 from experiments import icl_linear_regression as icl
 from experiments import launch
+from tests import contract
 
 
 @pytest.fixture(scope="module")
@@ -23,26 +21,20 @@ def quick(tmp_path_factory):
 
 
 def test_workdir_contract(quick):
-    workdir, summary = quick
-    for f in ("config.json", "metrics.jsonl", "results.npz", "summary.json"):
-        assert os.path.exists(os.path.join(workdir, f)), f
-    with open(os.path.join(workdir, "metrics.jsonl")) as f:
-        first = json.loads(f.readline())
-    assert {"run", "step", "steps_per_s", "eta_s", "loss"} <= set(first)
-    for c in summary["claims"].values():
-        assert {"value", "bound", "passed", "claim"} <= set(c)
-    assert {"versions", "device", "wall_time_s", "scalars"} <= set(summary)
-    figs = os.listdir(os.path.join(workdir, "figures"))
-    for name in (
+    figures = (
         "f1_kq_ov_heatmaps",
         "f2_dynamics",
+        "f3_pattern_metrics",
         "f4_loss_vs_length",
         "f5_estimators",
         "f11_length_generalisation",
-    ):
-        assert f"{name}.png" in figs and f"{name}.pdf" in figs
-    res = np.load(os.path.join(workdir, "results.npz"))
-    assert all(res[k].shape[0] == 3 for k in res.files)  # leading [seed] axis
+    )
+    contract.assert_workdir(
+        quick[0],
+        num_seeds=3,
+        figures=figures,
+        metrics_keys={"steps_per_s", "eta_s", "loss", "omega", "mu"},
+    )
 
 
 def _assert_claims(summary, prefix):

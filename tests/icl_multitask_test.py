@@ -13,6 +13,7 @@ from attn_theory.theory import icl_preconditioned as precond
 from configs import icl_multitask as config_lib
 from experiments import icl_multitask as exp
 from experiments import launch
+from tests import contract
 
 
 @pytest.fixture(scope="module")
@@ -22,14 +23,14 @@ def quick(tmp_path_factory):
 
 
 def test_workdir_contract(quick):
-    workdir, summary = quick
-    for f in ("config.json", "metrics.jsonl", "results.npz", "summary.json"):
-        assert os.path.exists(os.path.join(workdir, f)), f
-    figs = os.listdir(os.path.join(workdir, "figures"))
-    for name in ("f9_loss_vs_heads", "f9_heads_per_task"):
-        assert f"{name}.png" in figs and f"{name}.pdf" in figs
+    workdir, _ = quick
+    contract.assert_workdir(
+        workdir,
+        num_seeds=1,
+        figures=("f9_loss_vs_heads", "f9_heads_per_task"),
+        metrics_keys={"loss"},
+    )
     res = np.load(os.path.join(workdir, "results.npz"))
-    assert all(res[k].shape[0] == 1 for k in res.files)  # leading [seed] axis, 1 seed
     assert res["h6/mu"].shape == (1, 6, 2)
 
 

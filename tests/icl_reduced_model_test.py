@@ -1,8 +1,6 @@
 """icl_reduced_model: the quick config's claims (C7, F6-F8), the workdir contract, and unit
 tests of the reduced-model theory (flow vs float64 Euler, MC vs the spec's number, F8 law)."""
 
-import os
-
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -14,6 +12,7 @@ from attn_theory.theory import icl_reduced as reduced
 from configs import icl_reduced_model as config_lib
 from experiments import icl_reduced_model as exp
 from experiments import launch
+from tests import contract
 
 
 @pytest.fixture(scope="module")
@@ -23,14 +22,8 @@ def quick(tmp_path_factory):
 
 
 def test_workdir_contract(quick):
-    workdir, summary = quick
-    for f in ("config.json", "results.npz", "summary.json"):
-        assert os.path.exists(os.path.join(workdir, f)), f
-    figs = os.listdir(os.path.join(workdir, "figures"))
-    for name in ("f6_landscape", "f7_flow_two_head", "f7_flow_four_head", "f8_softmax_norms"):
-        assert f"{name}.png" in figs and f"{name}.pdf" in figs
-    res = np.load(os.path.join(workdir, "results.npz"))
-    assert all(res[k].shape[0] == 2 for k in res.files)  # leading [seed] axis, 2 seeds
+    figures = ("f6_landscape", "f7_flow_two_head", "f7_flow_four_head", "f8_softmax_norms")
+    contract.assert_workdir(quick[0], num_seeds=2, figures=figures)
 
 
 @pytest.mark.parametrize("prefix", ["C7", "F6", "F7", "F8"])

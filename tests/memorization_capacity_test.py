@@ -4,9 +4,6 @@ workdir contract, and unit tests of the model, the data and the capacity helpers
 One quick run (module fixture) is shared by every claim test; bounds are the spec's (A9).
 """
 
-import json
-import os
-
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -19,6 +16,7 @@ from attn_theory.theory import capacity
 from configs import memorization_capacity as mc_config
 from experiments import launch
 from experiments import memorization_capacity as mc
+from tests import contract
 
 TASK = dict(input_dim=6, context_len=4, num_classes=5)
 
@@ -31,18 +29,12 @@ def quick(tmp_path_factory):
 
 
 def test_workdir_contract(quick):
-    workdir, summary = quick
-    for f in ("config.json", "metrics.jsonl", "results.npz", "summary.json"):
-        assert os.path.exists(os.path.join(workdir, f)), f
-    with open(os.path.join(workdir, "metrics.jsonl")) as f:
-        first = json.loads(f.readline())
-    assert {"run", "step", "loss", "train_acc"} <= set(first)
-    figs = os.listdir(os.path.join(workdir, "figures"))
-    for name in ("capacity", "context_and_saturation"):
-        assert f"{name}.png" in figs and f"{name}.pdf" in figs
-    res = np.load(os.path.join(workdir, "results.npz"))
-    num_seeds = mc_config.get_config("quick").num_seeds
-    assert all(res[k].shape[0] == num_seeds for k in res.files)  # leading [seed] axis
+    contract.assert_workdir(
+        quick[0],
+        num_seeds=mc_config.get_config("quick").num_seeds,
+        figures=("capacity", "context_and_saturation"),
+        metrics_keys={"loss", "train_acc"},
+    )
 
 
 @pytest.mark.parametrize("prefix", ["A-P0", "A-P1", "A-P2", "A-P3", "A-P4", "A-P5", "A-P6"])

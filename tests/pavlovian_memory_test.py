@@ -1,8 +1,6 @@
 """End-to-end test of experiments/pavlovian_memory.py (quick preset) and unit tests of the
 Hebbian/delta-rule memories and the reconstructed crosstalk laws."""
 
-import os
-
 import jax
 import numpy as np
 import pytest
@@ -14,6 +12,7 @@ from attn_theory.theory import hebbian
 from configs import pavlovian_memory as config_lib
 from experiments import launch
 from experiments import pavlovian_memory as exp
+from tests import contract
 
 
 @pytest.fixture(scope="module")
@@ -24,13 +23,8 @@ def summary(tmp_path_factory):
 
 
 def test_workdir_contract(summary):
-    workdir, _ = summary
-    for name in ("config.json", "results.npz", "summary.json"):
-        assert os.path.exists(os.path.join(workdir, name)), name
-    for fig in ("error_law", "capacity_delta", "depth_heads_hypothesis"):
-        assert os.path.exists(os.path.join(workdir, "figures", f"{fig}.png")), fig
-    with np.load(os.path.join(workdir, "results.npz")) as z:
-        assert all(z[k].shape[0] == 4 for k in z.files)  # leading [seed] axis
+    figures = ("error_law", "capacity_delta", "depth_heads_hypothesis")
+    contract.assert_workdir(summary[0], num_seeds=4, figures=figures)
 
 
 @pytest.mark.parametrize(

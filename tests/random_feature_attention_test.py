@@ -1,8 +1,6 @@
 """Random-feature attention (spec B): end-to-end quick run + unit tests of model/task/theory."""
 
-import json
 import math
-import os
 
 import jax
 import jax.numpy as jnp
@@ -16,6 +14,7 @@ from attn_theory.theory import random_features as theory
 from configs import random_feature_attention as config_lib
 from experiments import launch
 from experiments import random_feature_attention as exp
+from tests import contract
 
 
 @pytest.fixture(scope="module")
@@ -27,20 +26,15 @@ def quick(tmp_path_factory):
 
 def test_workdir_contract(quick):
     workdir, summary = quick
-    for f in ("config.json", "metrics.jsonl", "results.npz", "summary.json"):
-        assert os.path.exists(os.path.join(workdir, f)), f
-    for fig in (
+    figures = (
         "error_vs_n",
         "error_vs_context",
         "biased_vs_zero_mean",
         "error_vs_heads",
         "gd_vs_closed_form",
-    ):
-        assert os.path.exists(os.path.join(workdir, "figures", fig + ".png")), fig
-    with open(os.path.join(workdir, "summary.json")) as f:
-        assert json.load(f)["claims"].keys() == summary["claims"].keys()
-    with np.load(os.path.join(workdir, "results.npz")) as z:
-        assert all(z[k].shape[0] == 2 for k in z.files)  # leading [seed] axis, 2 seeds
+    )
+    saved = contract.assert_workdir(workdir, num_seeds=2, figures=figures, metrics_keys={"loss"})
+    assert saved["claims"].keys() == summary["claims"].keys()
 
 
 @pytest.mark.parametrize("name", ["B1_rfa_corr1", "B1_rfmlp_corr1", "B1_ratio"])

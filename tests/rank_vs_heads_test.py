@@ -4,9 +4,6 @@ tests of the task, the padded low-rank model and the random rank-1 theory.
 One quick run (module fixture) is shared by every claim test; bounds are the spec's (A.6).
 """
 
-import json
-import os
-
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -19,6 +16,7 @@ from attn_theory.theory import rank as theory
 from configs import rank_vs_heads as rvh_config
 from experiments import launch
 from experiments import rank_vs_heads as rvh
+from tests import contract
 
 
 @pytest.fixture(scope="module")
@@ -30,17 +28,13 @@ def quick(tmp_path_factory):
 
 def test_workdir_contract(quick):
     workdir, summary = quick
-    for f in ("config.json", "metrics.jsonl", "results.npz", "summary.json"):
-        assert os.path.exists(os.path.join(workdir, f)), f
-    with open(os.path.join(workdir, "metrics.jsonl")) as f:
-        first = json.loads(f.readline())
-    assert {"run", "step", "loss", "test_mse"} <= set(first)
-    figs = os.listdir(os.path.join(workdir, "figures"))
-    for name in ("mse_vs_rank", "mse_vs_n", "fact1", "random_features", "qk_alignment"):
-        assert f"{name}.png" in figs and f"{name}.pdf" in figs
-    res = np.load(os.path.join(workdir, "results.npz"))
-    num_seeds = rvh_config.get_config("quick").num_seeds
-    assert all(res[k].shape[0] == num_seeds for k in res.files)  # leading [seed] axis
+    figures = ("mse_vs_rank", "mse_vs_n", "fact1", "random_features", "qk_alignment")
+    contract.assert_workdir(
+        workdir,
+        num_seeds=rvh_config.get_config("quick").num_seeds,
+        figures=figures,
+        metrics_keys={"loss", "test_mse"},
+    )
     assert {"A1", "A2", "A3", "A5", "A6"} <= {k[:2] for k in summary["claims"]}
 
 

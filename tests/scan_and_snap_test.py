@@ -3,9 +3,6 @@ sequence-class sampler, the Y/Z model, the c_n theory and the two-rate optimizer
 
 from __future__ import annotations
 
-import json
-import os
-
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -18,6 +15,7 @@ from attn_theory.theory import scan_snap as theory
 from configs import scan_and_snap as config_lib
 from experiments import launch
 from experiments import scan_and_snap as exp
+from tests import contract
 
 
 @pytest.fixture(scope="module")
@@ -29,21 +27,9 @@ def summary(tmp_path_factory):
 
 def test_workdir_contract(summary):
     _, wd = summary
-    for f in (
-        "config.json",
-        "metrics.jsonl",
-        "results.npz",
-        "summary.json",
-        "figures/fig4_cn_heatmap.png",
-        "figures/fig6_entropy.png",
-        "figures/snap_entropy.png",
-        "figures/transformer_scan_snap.png",
-    ):
-        assert os.path.exists(os.path.join(wd, f)), f
-    with open(os.path.join(wd, "summary.json")) as f:
-        assert len(json.load(f)["claims"]) == 15
-    with np.load(os.path.join(wd, "results.npz")) as z:
-        assert all(z[k].shape[0] == 3 for k in z.files)  # leading [seed] axis
+    figures = ("fig4_cn_heatmap", "fig6_entropy", "snap_entropy", "transformer_scan_snap")
+    saved = contract.assert_workdir(wd, num_seeds=3, figures=figures, metrics_keys={"loss"})
+    assert len(saved["claims"]) == 15
 
 
 @pytest.mark.parametrize(

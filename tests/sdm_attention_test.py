@@ -1,9 +1,7 @@
 """End-to-end test of experiments/sdm_attention.py (quick preset) and unit tests of the SDM
 theory (attn_theory/theory/sdm.py) and reads (attn_theory/models/associative_memory.py)."""
 
-import json
 import math
-import os
 
 import jax
 import jax.numpy as jnp
@@ -17,6 +15,7 @@ from attn_theory.theory import sdm
 from configs import sdm_attention as config_lib
 from experiments import launch
 from experiments import sdm_attention as exp
+from tests import contract
 
 
 @pytest.fixture(scope="module")
@@ -27,15 +26,10 @@ def summary(tmp_path_factory):
 
 
 def test_workdir_contract(summary):
-    workdir, _ = summary
-    for name in ("config.json", "results.npz", "summary.json"):
-        assert os.path.exists(os.path.join(workdir, name)), name
-    for fig in ("intersection", "beta_vs_d", "reads"):
-        assert os.path.exists(os.path.join(workdir, "figures", f"{fig}.png")), fig
-    with open(os.path.join(workdir, "summary.json")) as f:
-        assert len(json.load(f)["claims"]) == 14
-    with np.load(os.path.join(workdir, "results.npz")) as z:
-        assert all(z[k].shape[0] == 4 for k in z.files)  # leading [seed] axis
+    saved = contract.assert_workdir(
+        summary[0], num_seeds=4, figures=("intersection", "beta_vs_d", "reads")
+    )
+    assert len(saved["claims"]) == 14
 
 
 @pytest.mark.parametrize(
