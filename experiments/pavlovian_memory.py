@@ -23,7 +23,7 @@ from attn_theory import train, validation
 from attn_theory.models import associative_memory as am
 from attn_theory.tasks import random_memories as rm
 from attn_theory.theory import hebbian
-from experiments import launch
+from experiments import launch, pavlovian_memory_plots
 
 NAME = "pavlovian_memory"
 CLAIM_DIMS = (32, 64, 128, 256)  # the d_k of checks B.3.1-3
@@ -347,10 +347,7 @@ def claims(res: dict[str, np.ndarray], cfg: Config) -> dict[str, R.Claim]:
     return c
 
 
-def plot(res, cfg):
-    from experiments import pavlovian_memory_plots
-
-    return pavlovian_memory_plots.plot(res, cfg)
+plot = pavlovian_memory_plots.plot
 
 
 if __name__ == "__main__":

@@ -22,7 +22,7 @@ from attn_theory import train, validation
 from attn_theory.models import associative_memory as am
 from attn_theory.tasks import random_memories as rm
 from attn_theory.theory import sdm
-from experiments import launch
+from experiments import launch, sdm_attention_plots
 
 NAME = "sdm_attention"
 # Kanerva's table as recomputed in the spec (n=1000, r=1e6, d=451): d_v -> expected neurons.
@@ -374,10 +374,7 @@ def claims(res: dict[str, np.ndarray], cfg: Config) -> dict[str, R.Claim]:
     return c
 
 
-def plot(res, cfg):
-    from experiments import sdm_attention_plots
-
-    return sdm_attention_plots.plot(res, cfg)
+plot = sdm_attention_plots.plot
 
 
 if __name__ == "__main__":
