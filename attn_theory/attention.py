@@ -20,6 +20,8 @@ Array = jax.Array
 
 ATTENTION_KINDS = ("softmax", "linear", "relu", "hardmax")
 LINEAR_NORMALIZATIONS = ("none", "train", "actual")
+# Backends of MultiHeadAttention (see its `impl` attribute).
+ATTENTION_IMPLS = ("reference", "merged", "memory_efficient", "xla")
 
 
 def _scores(q_bthd: Array, k_bshd: Array, scale: float | None) -> Array:
@@ -192,8 +194,9 @@ class MultiHeadAttention(nn.Module):
     use_output: bool = True
     kernel_init: Callable | None = None
     attn_kwargs: tuple = ()
-    # 'reference' returns the weights; 'memory_efficient' (O(sqrt n) memory) and 'xla'
-    # (jax.nn.dot_product_attention) are softmax-only drop-in backends without weights.
+    # 'reference' returns the weights; 'merged' too (same function, re-associated for few
+    # queries: cheaper when query_len << key_len); 'memory_efficient' (O(sqrt n) memory) and
+    # 'xla' (jax.nn.dot_product_attention) are softmax-only drop-in backends without weights.
     impl: str = "reference"
 
     @nn.compact
@@ -205,6 +208,18 @@ class MultiHeadAttention(nn.Module):
         w_k = self.param("w_k", init, (self.num_heads, d_in, qk_dim))
         w_v = self.param("w_v", init, (self.num_heads, d_in, self.head_dim))
         q = jnp.einsum("btd,hdk->bthk", x_q_btd, w_q)
+        if self.impl == "merged":
+            # Exact re-association for few queries and many keys: the query is mapped back
+            # to input space through W_K (score = x_s^T W_K W_Q^T x_t), the weights mix the
+            # raw inputs and W_V is applied after mixing; no per-key projection is formed.
+            q_in = jnp.einsum("bthk,hdk->bthd", q, w_k)
+            x_in = jnp.broadcast_to(x_kv_bsd[:, :, None], x_kv_bsd.shape[:2] + q_in.shape[2:])
+            scale = qk_dim**-0.5 if self.scale is None else self.scale
+            mixed_bthd, attn_bhts = attend(
+                self.kind, q_in, x_in, x_in, mask=mask, scale=scale, **dict(self.attn_kwargs)
+            )
+            heads_bthk = jnp.einsum("bthd,hdk->bthk", mixed_bthd, w_v)
+            return self._output(heads_bthk, {"attn": attn_bhts, "heads": heads_bthk})
         k = jnp.einsum("bsd,hdk->bshk", x_kv_bsd, w_k)
         v = jnp.einsum("bsd,hdk->bshk", x_kv_bsd, w_v)
         if self.impl == "reference":
@@ -218,7 +233,9 @@ class MultiHeadAttention(nn.Module):
 
             fn = memory_efficient.attention_fn(self.impl)
             heads_bthk, attn_bhts = fn(q, k, v, mask=mask, scale=self.scale), None
-        inter = {"attn": attn_bhts, "heads": heads_bthk}
+        return self._output(heads_bthk, {"attn": attn_bhts, "heads": heads_bthk})
+
+    def _output(self, heads_bthk: Array, inter: dict):
         if not self.use_output:
             return heads_bthk, inter
         # fan_in of O is num_heads * head_dim, as for PyTorch's Linear(H * head_dim, out).
@@ -226,5 +243,4 @@ class MultiHeadAttention(nn.Module):
             1.0 / 3.0, "fan_in", "uniform", in_axis=(0, 1)
         )
         w_o = self.param("w_o", o_init, (self.num_heads, self.head_dim, self.out_dim))
-        out = jnp.einsum("bthk,hko->bto", heads_bthk, w_o)
-        return out, inter
+        return jnp.einsum("bthk,hko->bto", heads_bthk, w_o), inter

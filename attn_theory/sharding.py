@@ -8,12 +8,29 @@ and the same mesh spans them.
 
 from __future__ import annotations
 
+import os
+
 import jax
 import numpy as np
 from jax.sharding import Mesh, NamedSharding
 from jax.sharding import PartitionSpec as P
 
 DATA_AXIS = "data"
+
+
+def set_host_device_count(count: int) -> None:
+    """Exposes `count` XLA CPU devices, so a sharded run axis uses `count` CPU cores.
+
+    Only takes effect before JAX initialises its backends (call it first thing in a
+    launcher); an explicit --xla_force_host_platform_device_count in XLA_FLAGS wins.
+    Accelerator backends are unaffected.
+    """
+    if count < 1:
+        raise ValueError(f"host device count must be >= 1, got {count}")
+    flag = "--xla_force_host_platform_device_count"
+    current = os.environ.get("XLA_FLAGS", "")
+    if count > 1 and flag not in current:
+        os.environ["XLA_FLAGS"] = f"{current} {flag}={count}".strip()
 
 
 def run_mesh(num_runs: int, devices=None) -> Mesh:

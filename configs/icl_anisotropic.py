@@ -33,6 +33,7 @@ def base() -> ml_collections.ConfigDict:
     # Model
     c.model = ml_collections.ConfigDict()
     c.model.num_heads = 2  # H
+    c.model.attention_impl = "merged"  # attention.ATTENTION_IMPLS (merged: same function)
     # Optim
     c.optim = ml_collections.ConfigDict()
     c.optim.learning_rate = 1e-3  # Adam, default betas

@@ -41,6 +41,7 @@ def base() -> ml_collections.ConfigDict:
     c.model = ml_collections.ConfigDict()
     c.model.head_counts = (2, 3, 4, 6)  # H values trained (one model each)
     c.model.structure_claims = False  # check superposition / split-up (long runs only)
+    c.model.attention_impl = "merged"  # attention.ATTENTION_IMPLS (merged: same function)
     # Optim
     c.optim = ml_collections.ConfigDict()
     c.optim.learning_rate = 1e-3  # Adam, default betas
@@ -66,6 +67,14 @@ def _paper(c):
     c.model.structure_claims = True
 
 
+def _long(c):
+    """CPU stand-in for the paper preset's structure runs (the spec: 200k+ steps)."""
+    c.optim.num_steps = 200_000
+    c.log_every = 2000
+    c.checkpoint_every = 10
+    c.model.structure_claims = True
+
+
 def _smoke(c):
     """Plumbing only: tiny and fast, claims are not expected to pass."""
     c.model.head_counts = (2, 3)
@@ -76,7 +85,7 @@ def _smoke(c):
     c.num_seeds = 2
 
 
-PRESETS = {"quick": _quick, "paper": _paper, "smoke": _smoke}
+PRESETS = {"quick": _quick, "long": _long, "paper": _paper, "smoke": _smoke}
 
 
 def get_config(arg: str | None = None) -> ml_collections.ConfigDict:

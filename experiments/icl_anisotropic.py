@@ -16,7 +16,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from attn_theory import plotting, train, validation
+from attn_theory import attention, plotting, train, validation
 from attn_theory.models import icl
 from attn_theory.results import Claim, claim_ge, claim_le
 from attn_theory.tasks import linear_regression
@@ -38,6 +38,7 @@ class TaskConfig:
 @dataclasses.dataclass(frozen=True)
 class ModelConfig:
     num_heads: int = 2
+    attention_impl: str = "merged"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -65,6 +66,7 @@ def validate(cfg: Config) -> None:
     validation.check(-1 < cfg.task.rho < 1, "task.rho", f"must be in (-1, 1), got {cfg.task.rho}")
     validation.int_range("task.eval_prompts", cfg.task.eval_prompts, 1)
     validation.int_range("model.num_heads", cfg.model.num_heads, 1, 64)
+    validation.one_of("model.attention_impl", cfg.model.attention_impl, attention.ATTENTION_IMPLS)
     validation.positive("optim.learning_rate", cfg.optim.learning_rate)
     validation.int_range("optim.batch_size", cfg.optim.batch_size, 1)
     validation.int_range("optim.num_steps", cfg.optim.num_steps, 1)
@@ -100,7 +102,7 @@ def run(cfg: Config, key: jax.Array, hooks: train.Hooks | None = None) -> dict[s
         "cov_chol": jnp.asarray(np.linalg.cholesky(cov), jnp.float32),
     }
     train_root, eval_root = jax.random.split(key)
-    model = icl.ICLAttention(num_heads=cfg.model.num_heads)
+    model = icl.ICLAttention(num_heads=cfg.model.num_heads, attention_impl=cfg.model.attention_impl)
     params, hist = icl_common.train_icl(
         train.seed_keys(train_root, cfg.num_seeds),
         model,

@@ -16,7 +16,7 @@ import dataclasses
 import jax
 import numpy as np
 
-from attn_theory import train, validation
+from attn_theory import attention, train, validation
 from attn_theory.models import icl
 from attn_theory.theory import icl as theory
 from experiments import icl_claims, icl_common, launch
@@ -83,9 +83,7 @@ def validate(cfg: Config) -> None:
     validation.one_of(
         "model.linear_normalization", cfg.model.linear_normalization, ("none", "train", "actual")
     )
-    validation.one_of(
-        "model.attention_impl", cfg.model.attention_impl, ("reference", "memory_efficient", "xla")
-    )
+    validation.one_of("model.attention_impl", cfg.model.attention_impl, attention.ATTENTION_IMPLS)
     validation.positive("optim.learning_rate", cfg.optim.learning_rate)
     validation.int_range("optim.batch_size", cfg.optim.batch_size, 1)
     validation.int_range("optim.num_steps", cfg.optim.num_steps, 1)
@@ -117,6 +115,8 @@ def model_specs(cfg: Config) -> dict[str, icl.ICLAttention]:
             kind="linear",
             linear_normalization=cfg.model.linear_normalization,
             train_len=cfg.task.context_len,
+            # memory_efficient / xla are softmax-only backends; merged serves any kind.
+            attention_impl="merged" if cfg.model.attention_impl == "merged" else "reference",
         )
     return specs
 
@@ -148,7 +148,7 @@ def run(cfg: Config, key: jax.Array, hooks: train.Hooks | None = None) -> dict[s
             sample_kwargs(cfg),
             batch_size=cfg.optim.batch_size,
             learning_rate=cfg.optim.learning_rate,
-            num_steps=cfg.optim.num_steps,
+            num_steps=steps_for(cfg, name),
             log_every=cfg.log_every,
             name=name,
             hooks=hooks,
@@ -200,12 +200,10 @@ def baselines(cfg: Config, eval_root) -> dict[str, np.ndarray]:
         return cfg.task.baseline_prompts if L == cfg.task.context_len else cfg.task.curve_prompts
 
     for L in lens:
+        s, b = cfg.num_seeds, n_prompts(L)
         ev = icl_common.eval_batches(
-            jax.vmap(lambda k, L=L: jax.random.fold_in(k, L))(keys),
-            cfg.task.baseline_prompts,
-            sample_kwargs(cfg, L),
+            jax.vmap(lambda k, L=L: jax.random.fold_in(k, L))(keys), b, sample_kwargs(cfg, L)
         )
-        s, b = cfg.num_seeds, cfg.task.baseline_prompts
         x, y, xq, yq = (
             np.asarray(ev[k], np.float64).reshape(s * b, *ev[k].shape[2:])
             for k in ("x", "y", "x_q", "y_q")

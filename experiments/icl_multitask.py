@@ -17,7 +17,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from attn_theory import train, validation
+from attn_theory import attention, train, validation
 from attn_theory.models import icl
 from attn_theory.theory import icl_preconditioned as precond
 from experiments import icl_common, launch
@@ -41,6 +41,7 @@ class TaskConfig:
 class ModelConfig:
     head_counts: tuple[int, ...] = (2, 3, 4, 6)
     structure_claims: bool = False
+    attention_impl: str = "merged"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -75,6 +76,7 @@ def validate(cfg: Config) -> None:
     validation.check(len(cfg.model.head_counts) > 0, "model.head_counts", "must be non-empty")
     for h in cfg.model.head_counts:
         validation.int_range("model.head_counts", h, 1, 64)
+    validation.one_of("model.attention_impl", cfg.model.attention_impl, attention.ATTENTION_IMPLS)
     validation.positive("optim.learning_rate", cfg.optim.learning_rate)
     validation.int_range("optim.batch_size", cfg.optim.batch_size, 1)
     validation.int_range("optim.num_steps", cfg.optim.num_steps, 1)
@@ -149,7 +151,7 @@ def run(cfg: Config, key: jax.Array, hooks: train.Hooks | None = None) -> dict[s
     )
     out: dict[str, np.ndarray] = {}
     for h in cfg.model.head_counts:
-        model = icl.ICLAttention(num_heads=h)
+        model = icl.ICLAttention(num_heads=h, attention_impl=cfg.model.attention_impl)
         params, hist = icl_common.train_icl(
             keys,
             model,

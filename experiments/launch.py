@@ -24,7 +24,7 @@ import jax
 from absl import app, flags, logging
 
 from attn_theory import results as results_lib
-from attn_theory import train, validation
+from attn_theory import sharding, train, validation
 
 
 def build_config(module, config: Mapping[str, Any] | Any):
@@ -96,6 +96,13 @@ def _define_flags():
         None,
         "host:port of process 0, for multi-host runs (jax.distributed).",
     )
+    flags.DEFINE_integer(
+        "host_devices",
+        os.cpu_count() or 1,
+        "XLA CPU devices to expose (CPU runs; default: one per core) so that the seed axis "
+        "is sharded over every core. Ignored on GPU/TPU, in multi-process runs and when "
+        "XLA_FLAGS sets it.",
+    )
     flags.DEFINE_integer("num_processes", None, "Number of processes in a multi-host run.")
     flags.DEFINE_integer("process_id", None, "This process's index in a multi-host run.")
 
@@ -121,6 +128,8 @@ def cli(module_name: str) -> None:
         if len(argv) > 1:
             raise app.UsageError(f"unexpected arguments: {argv[1:]}")
         f = flags.FLAGS
+        if not f.num_processes:  # multi-process CPU runs keep one device per process
+            sharding.set_host_device_count(f.host_devices)
         maybe_initialize_distributed(f.coordinator_address, f.num_processes, f.process_id)
         module = importlib.import_module(
             module_name if module_name != "__main__" else sys.modules["__main__"].__spec__.name

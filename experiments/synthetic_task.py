@@ -74,9 +74,7 @@ def validate(cfg: Config) -> None:
     validation.int_range("model.num_heads", cfg.model.num_heads, 1)
     validation.int_range("model.head_dim", cfg.model.head_dim, 0)
     validation.one_of("model.kind", cfg.model.kind, attention.ATTENTION_KINDS)
-    validation.one_of(
-        "model.attention_impl", cfg.model.attention_impl, ("reference", "memory_efficient", "xla")
-    )
+    validation.one_of("model.attention_impl", cfg.model.attention_impl, attention.ATTENTION_IMPLS)
     validation.positive("optim.learning_rate", cfg.optim.learning_rate)
     validation.int_range("optim.batch_size", cfg.optim.batch_size, 1)
     validation.int_range("optim.num_steps", cfg.optim.num_steps, 1)

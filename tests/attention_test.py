@@ -93,3 +93,26 @@ def test_multihead_module_merged_forms_reproduce_scores():
     np.testing.assert_allclose(inter["attn"], a, rtol=1e-4, atol=1e-6)
     ref = np.einsum("bhts,bsi,hio->bto", a, x_kv, ov)
     np.testing.assert_allclose(out, ref, rtol=1e-4, atol=1e-5)
+
+
+@pytest.mark.parametrize("kind", attention.ATTENTION_KINDS)
+def test_merged_impl_is_the_same_function_with_the_same_gradients(kind):
+    kwargs = (("normalization", "actual"),) if kind == "linear" else ()
+    ref = attention.MultiHeadAttention(
+        num_heads=3, head_dim=4, out_dim=2, kind=kind, qk_dim=2, attn_kwargs=kwargs
+    )
+    merged = ref.clone(impl="merged")
+    xq = jax.random.normal(jax.random.key(1), (5, 2, 6))
+    xkv = jax.random.normal(jax.random.key(2), (5, 7, 6))
+    mask = attention.causal_mask(2, 7)
+    params = ref.init(jax.random.key(0), xq, xkv)
+    assert jax.tree.structure(merged.init(jax.random.key(0), xq, xkv)) == jax.tree.structure(params)
+    (o1, i1), (o2, i2) = (m.apply(params, xq, xkv, mask) for m in (ref, merged))
+    assert _rel(o2, o1) < 1e-5 and _rel(i2["attn"], i1["attn"]) < 1e-5
+    grads = [
+        jax.grad(lambda p, m=m: jnp.sum(m.apply(p, xq, xkv, mask)[0] ** 2))(params)
+        for m in (ref, merged)
+    ]
+    # One relative error over all parameters (hardmax has exactly-zero W_Q/W_K gradients).
+    flat = [jnp.concatenate([x.ravel() for x in jax.tree.leaves(g)]) for g in grads]
+    assert _rel(flat[1], flat[0]) < 1e-5

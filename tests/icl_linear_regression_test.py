@@ -31,7 +31,7 @@ def test_workdir_contract(quick):
     )
     contract.assert_workdir(
         quick[0],
-        num_seeds=3,
+        num_seeds=icl_config.get_config("quick").num_seeds,
         figures=figures,
         metrics_keys={"steps_per_s", "eta_s", "loss", "omega", "mu"},
     )

@@ -51,6 +51,22 @@ def test_seed_i_does_not_depend_on_num_seeds():
     assert not np.allclose(p5["w"][0], p5["w"][1])  # seeds differ
 
 
+def test_shared_data_key_gives_every_run_the_same_batches():
+    root = jax.random.key(0)
+    shared = jax.random.key(99)
+    # Two runs with the same key: identical with shared data and with per-run data.
+    same = jnp.stack([root, root])
+    p, _ = _fit(same, shared_data_key=shared)
+    np.testing.assert_array_equal(p["w"][0], p["w"][1])
+    # Different init keys, shared data: run i does not depend on the number of runs, and
+    # differs from the per-run-data result (the data stream is not keys[i]'s).
+    p2, _ = _fit(train.seed_keys(root, 2), shared_data_key=shared)
+    p3, h3 = _fit(train.seed_keys(root, 3), shared_data_key=shared)
+    np.testing.assert_allclose(p2["w"], p3["w"][:2], rtol=1e-5, atol=1e-6)
+    own, h_own = _fit(train.seed_keys(root, 3))
+    assert not np.allclose(h3["loss"][0], h_own["loss"][0])
+
+
 def test_training_reduces_loss_and_history_shapes():
     keys = train.seed_keys(jax.random.key(1), 2)
     _, hist = train.fit(keys, **_problem(lr=0.1), num_steps=300, log_every=100)

@@ -32,7 +32,7 @@ class ICLAttention(nn.Module):
     kind: str = "softmax"
     linear_normalization: str = "none"
     train_len: int | None = None
-    attention_impl: str = "reference"  # or 'memory_efficient' / 'xla' (no weights returned)
+    attention_impl: str = "reference"  # one of attention.ATTENTION_IMPLS
 
     @nn.compact
     def __call__(self, batch: dict[str, Array]) -> tuple[Array, dict[str, Array]]:
