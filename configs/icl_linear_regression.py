@@ -51,6 +51,9 @@ def base() -> ml_collections.ConfigDict:
     c.optim.batch_size = 256  # fresh prompts per step
     c.optim.num_steps = 8000  # training steps of the H >= 2 softmax models (C2, C4)
     c.optim.short_steps = 5000  # training steps of H=1 and the linear baseline (C3, C5)
+    c.optim.shared_data = (
+        False  # True: one prompt stream for all seeds (faster, seeds differ by init only)
+    )
     # Run
     c.seed = 0  # root PRNG seed
     c.num_seeds = 4  # vmapped seeds (seed i = fold_in(root, i)); 4 = 2 per core on 2 cores

@@ -30,8 +30,12 @@ def train_icl(
     name: str,
     hooks=None,
     track_task: int = 0,
+    shared_data_key=None,
 ):
     """Trains `model` once per key (vmapped) on fresh prompts; Adam(lr), MSE on y_q.
+
+    shared_data_key: None (each seed samples its own prompts) or one key for a prompt
+    stream shared by every seed (see train.fit).
 
     Returns:
       params [S, ...] and history with 'loss', 'omega' [S, H, n], 'mu' [S, H, n].
@@ -63,6 +67,7 @@ def train_icl(
         log_fn=log_fn,
         name=name,
         hooks=hooks,
+        shared_data_key=shared_data_key,
     )
 
 

@@ -52,6 +52,7 @@ class OptimConfig:
     batch_size: int = 256
     num_steps: int = 8000
     short_steps: int = 5000
+    shared_data: bool = False
 
 
 @dataclasses.dataclass(frozen=True)
@@ -152,6 +153,9 @@ def run(cfg: Config, key: jax.Array, hooks: train.Hooks | None = None) -> dict[s
             log_every=cfg.log_every,
             name=name,
             hooks=hooks,
+            shared_data_key=jax.random.fold_in(train_root, 10**6)
+            if cfg.optim.shared_data
+            else None,
         )
         out[f"{name}/train_loss"] = hist["loss"]
         out[f"{name}/omega_hist"] = hist["omega"]
