@@ -101,5 +101,8 @@ def _paper(c):
     c.checkpoint_every = 20
 
 
+PRESETS = {"quick": _quick, "paper": _paper}
+
+
 def get_config(arg: str | None = None) -> ml_collections.ConfigDict:
-    return common.resolve(arg, {"quick": _quick, "paper": _paper}, base)
+    return common.resolve(arg, PRESETS, base)

@@ -103,5 +103,8 @@ def _paper(c: ml_collections.ConfigDict) -> None:
     c.num_seeds = 5
 
 
+PRESETS = {"quick": _quick, "paper": _paper}
+
+
 def get_config(arg: str | None = None) -> ml_collections.ConfigDict:
-    return common.resolve(arg, {"quick": _quick, "paper": _paper}, base)
+    return common.resolve(arg, PRESETS, base)

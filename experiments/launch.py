@@ -40,7 +40,12 @@ def execute(module, config, workdir: str, *, make_plots: bool = True) -> dict:
     cfg = build_config(module, config)
     wd = results_lib.Workdir(workdir)
     config_json = validation.json_ready(validation.to_dict(cfg))
-    _check_resumable(wd, config_json)
+    changed = stale_sections(workdir, config_json)
+    if changed:
+        raise validation.ConfigError(
+            f"workdir {workdir} holds checkpoints of a different config (sections {changed} "
+            "differ); use a fresh --workdir or delete it"
+        )
     wd.write_config(config_json)
     logging.info("%s: workdir %s, devices %s", module.NAME, workdir, jax.devices())
     hooks = train.Hooks(
@@ -68,19 +73,18 @@ def execute(module, config, workdir: str, *, make_plots: bool = True) -> dict:
     return summary
 
 
-def _check_resumable(wd: results_lib.Workdir, config_json: dict) -> None:
-    """Refuses to resume checkpoints that were written under a different config."""
-    path = wd.file("config.json")
-    if not (os.path.exists(path) and os.path.isdir(wd.file("checkpoints"))):
-        return
+def stale_sections(workdir: str, config_json: dict) -> list[str]:
+    """Config sections in which `workdir`'s checkpointed run differs from `config_json`.
+
+    Empty when the workdir is new, holds no checkpoints, or was written by the same config
+    (so `execute` may resume it). `execute` refuses a non-empty answer.
+    """
+    path = os.path.join(workdir, "config.json")
+    if not (os.path.exists(path) and os.path.isdir(os.path.join(workdir, "checkpoints"))):
+        return []
     with open(path) as f:
         old = json.load(f)
-    if old != config_json:
-        changed = sorted(k for k in set(old) | set(config_json) if old.get(k) != config_json.get(k))
-        raise validation.ConfigError(
-            f"workdir {wd.path} holds checkpoints of a different config (sections {changed} "
-            "differ); use a fresh --workdir or delete it"
-        )
+    return sorted(k for k in set(old) | set(config_json) if old.get(k) != config_json.get(k))
 
 
 def _define_flags():

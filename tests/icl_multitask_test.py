@@ -26,12 +26,12 @@ def test_workdir_contract(quick):
     workdir, _ = quick
     contract.assert_workdir(
         workdir,
-        num_seeds=1,
+        num_seeds=config_lib.get_config("quick").num_seeds,
         figures=("f9_loss_vs_heads", "f9_heads_per_task"),
         metrics_keys={"loss"},
     )
     res = np.load(os.path.join(workdir, "results.npz"))
-    assert res["h6/mu"].shape == (1, 6, 2)
+    assert res["h6/mu"].shape == (config_lib.get_config("quick").num_seeds, 6, 2)
 
 
 def test_claim_c8(quick):

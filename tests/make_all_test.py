@@ -7,6 +7,7 @@ import sys
 
 import pytest
 
+from experiments import launch
 from paper_figures import make_all, registry
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -28,8 +29,9 @@ def test_every_registered_experiment_has_a_module_and_config():
         module = importlib.import_module(f"experiments.{e.stem}")
         config = importlib.import_module(f"configs.{e.stem}").get_config("quick")
         assert module.NAME == e.stem
-        for preset in ("quick", "paper"):
-            importlib.import_module(f"configs.{e.stem}").get_config(preset)
+        config_module = importlib.import_module(f"configs.{e.stem}")
+        for preset in config_module.PRESETS:  # every preset builds and validates
+            launch.build_config(module, config_module.get_config(preset))
         assert config is not None
 
 
@@ -56,3 +58,16 @@ def test_suite_runs_one_experiment_and_writes_the_report(tmp_path):
     assert (out / "index.html").exists()
     figs = os.listdir(out / "associative_memory_compare" / "figures")
     assert any(f.endswith(".png") for f in figs)
+
+
+def test_changed_config_moves_the_old_workdir_aside(tmp_path):
+    entry = next(e for e in registry.EXPERIMENTS if e.stem == "associative_memory_compare")
+    old = tmp_path / entry.stem
+    os.makedirs(old / "checkpoints")
+    (old / "config.json").write_text(json.dumps({"seed": -1}))
+    status = make_all.run_one(entry, "quick", str(tmp_path))
+    assert status["status"] == "ok", status
+    kept = [p for p in os.listdir(tmp_path) if p.startswith(f"{entry.stem}.previous-")]
+    assert len(kept) == 1
+    assert json.loads((tmp_path / kept[0] / "config.json").read_text()) == {"seed": -1}
+    assert os.path.exists(tmp_path / entry.stem / "summary.json")
