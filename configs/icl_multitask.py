@@ -13,7 +13,7 @@ per-head OV weights per task; the structure bounds are [ours].
 
 quick: H in {2, 3, 4, 6}, 5000 steps each, 3 seeds; about 2-3 min on a 2-core CPU.
   Expected: C8 passes. Measured (median of 3 seeds): val 0.562 (H=2; the spec's [calib]
-  0.561), 0.423 (H=3), 0.422 (H=4), 0.412 (H=6). H=2 is bimodal at 5000 steps: over 6 seeds,
+  0.561), 0.433 (H=3), 0.430 (H=4), 0.422 (H=6). H=2 is bimodal at 5000 steps: over 6 seeds,
   4 reach 0.556-0.562 and 2 (seed 0 among them) still sit on a 0.93-0.94 plateau, which
   seed 0 leaves at ~140k steps (long preset).
 long: 200k steps, 1 seed, structure claims on; 37 min on a 2-core CPU (one core busy).
