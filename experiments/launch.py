@@ -35,17 +35,27 @@ def build_config(module, config: Mapping[str, Any] | Any):
     return cfg
 
 
-def execute(module, config, workdir: str, *, make_plots: bool = True) -> dict:
-    """Runs one experiment end to end and writes the workdir contract; returns the summary."""
+def execute(
+    module, config, workdir: str, *, make_plots: bool = True, keep_stale: bool = False
+) -> dict:
+    """Runs one experiment end to end and writes the workdir contract; returns the summary.
+
+    A workdir holding checkpoints of a different config is refused (ConfigError), or with
+    keep_stale=True renamed to `<workdir>.previous-<time>` so the run starts fresh.
+    """
     cfg = build_config(module, config)
-    wd = results_lib.Workdir(workdir)
     config_json = validation.json_ready(validation.to_dict(cfg))
-    changed = stale_sections(workdir, config_json)
-    if changed:
+    changed = _stale_sections(workdir, config_json)
+    if changed and keep_stale:
+        kept = f"{workdir}.previous-{time.strftime('%Y%m%d-%H%M%S')}"
+        os.rename(workdir, kept)
+        logging.info("%s: config changed %s; old workdir kept: %s", module.NAME, changed, kept)
+    elif changed:
         raise validation.ConfigError(
             f"workdir {workdir} holds checkpoints of a different config (sections {changed} "
             "differ); use a fresh --workdir or delete it"
         )
+    wd = results_lib.Workdir(workdir)
     wd.write_config(config_json)
     logging.info("%s: workdir %s, devices %s", module.NAME, workdir, jax.devices())
     hooks = train.Hooks(
@@ -73,7 +83,7 @@ def execute(module, config, workdir: str, *, make_plots: bool = True) -> dict:
     return summary
 
 
-def stale_sections(workdir: str, config_json: dict) -> list[str]:
+def _stale_sections(workdir: str, config_json: dict) -> list[str]:
     """Config sections in which `workdir`'s checkpointed run differs from `config_json`.
 
     Empty when the workdir is new, holds no checkpoints, or was written by the same config

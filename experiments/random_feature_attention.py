@@ -20,7 +20,7 @@ import jax.numpy as jnp
 import numpy as np
 import optax
 
-from attn_theory import results, train, validation
+from attn_theory import results, train
 from attn_theory.models import random_features as rf
 from attn_theory.tasks import pairwise_targets as tasks
 from attn_theory.theory import random_features as theory
@@ -73,50 +73,8 @@ class Config:
     num_seeds: int = 2
 
 
-def model_names(cfg: Config) -> list[str]:
-    """'rfa', one 'brfa_b<beta>' per beta, 'rfmlp'."""
-    return ["rfa", *(f"brfa_b{b:g}" for b in cfg.model.betas), "rfmlp"]
-
-
-def validate(cfg: Config) -> None:
-    t, m, o = cfg.task, cfg.model, cfg.optim
-    validation.int_range("task.dim", t.dim, 2)
-    validation.check(
-        len(t.context_lengths) > 0 and min(t.context_lengths) >= 1,
-        "task.context_lengths",
-        f"must be non-empty and >= 1, got {t.context_lengths}",
-    )
-    validation.one_of("task.main_context", t.main_context, t.context_lengths)
-    validation.check(len(t.targets) > 0, "task.targets", "must name at least one target")
-    for name in t.targets:
-        validation.one_of("task.targets", name, tuple(tasks.TARGETS))
-    validation.check(
-        len(t.sample_sizes) > 0 and min(t.sample_sizes) >= 2,
-        "task.sample_sizes",
-        f"must be non-empty and >= 2, got {t.sample_sizes}",
-    )
-    validation.int_range("task.context_sweep_samples", t.context_sweep_samples, 2)
-    validation.int_range("task.num_val", t.num_val, 2)
-    validation.int_range("task.num_test", t.num_test, 2)
-    validation.one_of("model.activation", m.activation, rf.ACTIVATIONS)
-    validation.int_range("model.num_heads", m.num_heads, 1)
-    for h in m.head_counts:
-        validation.int_range("model.head_counts", h, 1)
-    validation.positive("model.noise_std", m.noise_std)
-    for b in m.betas:
-        validation.positive("model.betas", b)
-    validation.check(
-        len(o.lambdas) > 0 and min(o.lambdas) > 0,
-        "optim.lambdas",
-        f"must be non-empty and > 0, got {o.lambdas}",
-    )
-    validation.one_of("optim.gd_model", o.gd_model, model_names(cfg))
-    validation.one_of("optim.gd_target", o.gd_target, t.targets)
-    validation.one_of("optim.gd_samples", o.gd_samples, t.sample_sizes)
-    validation.int_range("optim.gd_steps", o.gd_steps, 1)
-    validation.in_range("optim.gd_momentum", o.gd_momentum, 0.0, 0.99)
-    validation.int_range("optim.gd_log_every", o.gd_log_every, 1)
-    validation.int_range("num_seeds", cfg.num_seeds, 1)
+model_names = claims_lib.model_names
+validate = claims_lib.validate
 
 
 def _features_fn(cfg: Config, num_keys: int, num_train: int, model: str, num_heads: int):

@@ -54,7 +54,6 @@ def run_one(entry: registry.Entry, preset: str, out: str) -> dict:
     """Runs one experiment; returns a status record (never raises)."""
     from absl import logging as worker_logging
 
-    from attn_theory import validation
     from experiments import launch
 
     worker_logging.set_verbosity(worker_logging.INFO)
@@ -67,13 +66,7 @@ def run_one(entry: registry.Entry, preset: str, out: str) -> dict:
     except ModuleNotFoundError as e:
         return {"status": "missing", "error": str(e), "seconds": 0.0}
     try:
-        cfg = launch.build_config(module, config)
-        changed = launch.stale_sections(workdir, validation.json_ready(validation.to_dict(cfg)))
-        if changed:  # a run of an older config: keep it, next to the fresh one
-            kept = f"{workdir}.previous-{time.strftime('%Y%m%d-%H%M%S')}"
-            os.rename(workdir, kept)
-            logging.info("%s: config changed %s; old workdir kept: %s", entry.stem, changed, kept)
-        launch.execute(module, config, workdir)
+        launch.execute(module, config, workdir, keep_stale=True)
         status = {"status": "ok", "seconds": time.time() - t0}
     except Exception as e:  # noqa: BLE001 - one failing experiment must not stop the suite
         logging.error("%s failed:\n%s", entry.stem, traceback.format_exc())
