@@ -3,7 +3,9 @@
 Layout of DIR:
   config.json     the resolved config, written before any compute
   metrics.jsonl   one JSON object per logged training chunk (streamed)
-  results.npz     every array returned by `run` (leading [seed] axis)
+  results.npz     every array returned by `run`: a leading [seed] axis, except arrays whose
+                  name starts with CONST_PREFIX ("const_"), which do not vary by seed
+                  (coordinates, closed-form curves) and are stored once
   summary.json    scalars (mean/std/stderr over seeds), claims, versions, device, wall time
   figures/NAME.png and NAME.pdf
   checkpoints/    resumable training state
@@ -26,44 +28,154 @@ import numpy as np
 
 from attn_theory import checkpoint
 
+KINDS = ("measured", "closed_form", "construction")
+"""What a claim is: `measured` = reproduced from training or sampling; `closed_form` = a
+formula or identity checked numerically; `construction` = true by construction, kept as a
+sanity check. Headlines count measured claims apart from the other two."""
+
+COMPARATORS = ("<=", ">=", "in", "true")
+
 
 @dataclasses.dataclass(frozen=True)
 class Claim:
-    """One checked claim: measured value vs bound; `claim` is a one-line statement."""
+    """One checked claim.
 
-    value: float
+    Attributes:
+      value: the statistic over seeds that is compared with `bound`.
+      bound: a number (for <=, >=), [lo, hi] (for in) or a description (for true).
+      passed: whether value satisfies comparator/bound.
+      claim: one-line statement, with [ours] on reconstructed settings.
+      comparator: one of COMPARATORS.
+      kind: one of KINDS.
+      statistic: how seeds are combined, e.g. "median of 4 seeds", "every seed", "mean of 2".
+      per_seed: the same quantity per seed (None where the claim has no per-seed value).
+      seeds_passing: how many per-seed values pass the bound alone.
+    """
+
+    value: Any
     bound: Any
     passed: bool
     claim: str
+    comparator: str = "true"
+    kind: str | None = None
+    statistic: str | None = None
+    per_seed: tuple | None = None
+    seeds_passing: int | None = None
 
     def to_json(self) -> dict:
-        return {
+        out = {
             "value": _num(self.value),
             "bound": _num(self.bound),
+            "comparator": self.comparator,
             "passed": bool(self.passed),
             "claim": self.claim,
+            "kind": self.kind,
+            "statistic": self.statistic,
         }
+        if self.per_seed is not None:
+            out["per_seed"] = _num(list(self.per_seed))
+            out["seeds_passing"] = self.seeds_passing
+            out["num_seeds"] = len(self.per_seed)
+        return out
+
+    def describe(self) -> str:
+        """'value 1.726 >= 1 PASS (3/4 seeds)' with 4 significant digits."""
+        v, b = _fmt(self.value), _fmt(self.bound)
+        if self.comparator == "in":
+            text = f"value {v} in {b}"
+        elif self.comparator == "true":
+            text = f"value {v} ({b})"
+        else:
+            text = f"value {v} {self.comparator} {b}"
+        text += " PASS" if self.passed else " FAIL"
+        if self.per_seed is not None:
+            text += f" ({self.seeds_passing}/{len(self.per_seed)} seeds)"
+        return text
 
 
-def claim_le(value, bound, text: str) -> Claim:
-    """value <= bound."""
-    return Claim(float(value), float(bound), bool(float(value) <= bound), text)
+def _fmt(x) -> str:
+    x = _num(x)
+    if isinstance(x, float):
+        return f"{x:.4g}"
+    if isinstance(x, list):
+        return "[" + ", ".join(_fmt(v) for v in x) + "]"
+    return str(x)
 
 
-def claim_ge(value, bound, text: str) -> Claim:
-    """value >= bound."""
-    return Claim(float(value), float(bound), bool(float(value) >= bound), text)
-
-
-def claim_in(value, lo, hi, text: str) -> Claim:
-    """lo <= value <= hi."""
+def _compare(comparator: str, value, bound) -> bool:
     v = float(value)
-    return Claim(v, [float(lo), float(hi)], bool(lo <= v <= hi), text)
+    if not math.isfinite(v):
+        return False
+    if comparator == "<=":
+        return v <= float(bound)
+    if comparator == ">=":
+        return v >= float(bound)
+    if comparator == "in":
+        return float(bound[0]) <= v <= float(bound[1])
+    raise ValueError(f"comparator {comparator!r} needs explicit pass/fail")
 
 
-def claim_true(passed: bool, value, text: str, bound: Any = True) -> Claim:
-    """A boolean property with the measured quantity it was decided from."""
-    return Claim(_num(value), bound, bool(passed), text)
+def _make(value, comparator, bound, text, kind, statistic, per_seed) -> Claim:
+    if kind is not None and kind not in KINDS:
+        raise ValueError(f"claim kind {kind!r} not in {KINDS}")
+    seeds = None
+    if per_seed is not None:
+        per_seed = tuple(float(v) for v in np.asarray(per_seed, dtype=np.float64).ravel())
+        seeds = sum(_compare(comparator, v, bound) for v in per_seed)
+    bound_j = [float(bound[0]), float(bound[1])] if comparator == "in" else float(bound)
+    return Claim(float(value), bound_j, _compare(comparator, value, bound), text, comparator,
+                 kind, statistic, per_seed, seeds)  # fmt: skip
+
+
+def claim_le(value, bound, text: str, *, kind=None, statistic=None, per_seed=None) -> Claim:
+    """value <= bound; per_seed values are compared with the same bound for seeds_passing."""
+    return _make(value, "<=", bound, text, kind, statistic, per_seed)
+
+
+def claim_ge(value, bound, text: str, *, kind=None, statistic=None, per_seed=None) -> Claim:
+    """value >= bound."""
+    return _make(value, ">=", bound, text, kind, statistic, per_seed)
+
+
+def claim_in(value, lo, hi, text: str, *, kind=None, statistic=None, per_seed=None) -> Claim:
+    """lo <= value <= hi."""
+    return _make(value, "in", (lo, hi), text, kind, statistic, per_seed)
+
+
+def claim_true(
+    passed: bool,
+    value,
+    text: str,
+    bound: Any = True,
+    *,
+    kind=None,
+    statistic=None,
+    per_seed=None,
+    per_seed_passed=None,
+) -> Claim:
+    """A boolean property with the measured quantity it was decided from.
+
+    per_seed: the quantity per seed; per_seed_passed: whether each seed passes alone.
+    """
+    if kind is not None and kind not in KINDS:
+        raise ValueError(f"claim kind {kind!r} not in {KINDS}")
+    seeds = None if per_seed_passed is None else int(np.sum(np.asarray(per_seed_passed)))
+    if per_seed is None and per_seed_passed is not None:
+        per_seed = np.asarray(per_seed_passed, dtype=np.float64)
+    ps = None if per_seed is None else tuple(np.asarray(per_seed, np.float64).ravel().tolist())
+    return Claim(_num(value), bound, bool(passed), text, "true", kind, statistic, ps, seeds)
+
+
+def count_claims(claims: Mapping[str, Claim]) -> dict[str, dict[str, Any]]:
+    """Per kind: passed, total and the names of failures (headline: measured apart)."""
+    out = {}
+    for name, c in claims.items():
+        k = out.setdefault(c.kind or "unlabelled", {"passed": 0, "total": 0, "failed": []})
+        k["total"] += 1
+        k["passed"] += bool(c.passed)
+        if not c.passed:
+            k["failed"].append(name)
+    return out
 
 
 def _num(x):
@@ -78,11 +190,16 @@ def _num(x):
     return x
 
 
+CONST_PREFIX = "const_"
+
+
 def seed_stats(results: Mapping[str, Any]) -> dict[str, dict[str, float]]:
     """mean, std, stderr over the leading seed axis for every [seed]-shaped result."""
     out = {}
     for k, v in results.items():
         v = np.asarray(v)
+        if k.startswith(CONST_PREFIX):
+            continue
         if v.ndim == 1 and v.size and np.issubdtype(v.dtype, np.number):
             n = v.size
             std = float(np.std(v, ddof=1)) if n > 1 else 0.0
@@ -176,6 +293,7 @@ class Workdir:
         summary = {
             "claims": {k: c.to_json() for k, c in claims.items()},
             "all_claims_passed": all(c.passed for c in claims.values()),
+            "claim_counts": count_claims(claims),
             "scalars": seed_stats(results),
             "wall_time_s": wall_time_s,
             **environment(),

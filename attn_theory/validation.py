@@ -102,3 +102,46 @@ def json_ready(x: Any) -> Any:
     if isinstance(x, list | tuple):
         return [json_ready(v) for v in x]
     return x
+
+
+def check_schema(cfg: Any, prefix: str = "") -> None:
+    """Checks every field's declared bounds (metadata lo/hi/choices/integer/nonempty).
+
+    The metadata is what `configs.common.field` writes; sections are checked recursively.
+
+    Raises:
+      ConfigError: naming the first field out of its bounds.
+    """
+    for f in dataclasses.fields(cfg):
+        value, path, meta = getattr(cfg, f.name), prefix + f.name, f.metadata
+        if dataclasses.is_dataclass(value):
+            check_schema(value, path + ".")
+            continue
+        items = value if isinstance(value, tuple) else (value,)
+        if meta.get("nonempty"):
+            check(len(items) > 0, path, "must not be empty")
+        for v in items:
+            _check_item(path, v, meta)
+
+
+def _check_item(path: str, v: Any, meta: Mapping[str, Any]) -> None:
+    choices = meta.get("choices")
+    if choices is not None:
+        one_of(path, v, choices)
+        return
+    if isinstance(v, tuple):  # nested tuples (e.g. coordinate lists) carry no scalar bounds
+        return
+    lo, hi, gt = meta.get("lo"), meta.get("hi"), meta.get("gt")
+    if meta.get("integer"):
+        check(isinstance(v, int) and not isinstance(v, bool), path,
+              f"must be an integer, got {v!r}")  # fmt: skip
+    if gt is not None:
+        check(isinstance(v, int | float) and not isinstance(v, bool) and v > gt, path,
+              f"must be > {gt}, got {v!r}")  # fmt: skip
+    if lo is not None or hi is not None:
+        check(isinstance(v, int | float) and not isinstance(v, bool), path,
+              f"must be a number, got {v!r}")  # fmt: skip
+        lo_ok = lo is None or v >= lo
+        hi_ok = hi is None or v <= hi
+        allowed = f"[{'-inf' if lo is None else lo}, {'inf' if hi is None else hi}]"
+        check(lo_ok and hi_ok, path, f"must be in {allowed}, got {v!r}")

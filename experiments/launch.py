@@ -1,23 +1,25 @@
 """The shared launcher: flags -> config -> workdir -> run -> save -> claims -> plot.
 
-Every experiment module `experiments/<stem>.py` provides:
-  NAME: str
-  Config: a frozen dataclass (nested sections) built from the ml_collections config
-  validate(cfg) -> None: raises validation.ConfigError naming the bad field
-  run(cfg, key, hooks=None) -> dict[str, array], every array with a leading [seed] axis
-  claims(results, cfg) -> dict[str, results.Claim]
-  plot(results, cfg) -> dict[str, matplotlib Figure]
-and ends with `if __name__ == "__main__": launch.cli(__name__)`.
+Every experiment is a package `experiments/<stem>/`:
+  __init__.py   EXPERIMENT = launch.Experiment(...), the contract below, stated explicitly
+  __main__.py   launch.cli("<stem>"), so `python -m experiments.<stem> --config=...` works
+  run.py        run(cfg, key, hooks=None) -> dict of arrays ([seed] axis first, except
+                `const_*` arrays) and validate(cfg) with the cross-field rules
+  claims.py     claims(results, cfg) -> {name: results.Claim}, from saved results only
+  plots.py      plot(results, cfg) -> {name: matplotlib Figure}, from saved results only
+and its schema and presets in `configs/<stem>.py` (`Config`, `PRESETS`, `get_config`).
+`load(stem)` imports the package and checks that it provides an `Experiment`.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import importlib
 import json
 import os
-import sys
 import time
-from collections.abc import Mapping
+import types
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import jax
@@ -27,29 +29,86 @@ from attn_theory import results as results_lib
 from attn_theory import sharding, train, validation
 
 
-def build_config(module, config: Mapping[str, Any] | Any):
-    """ConfigDict or dict -> the module's validated frozen Config."""
+@dataclasses.dataclass(frozen=True)
+class Experiment:
+    """The launcher contract of one experiment package.
+
+    Attributes:
+      name: the stem (experiments/<name>/, configs/<name>.py).
+      config: the configs/<name>.py module: `Config` (frozen dataclass schema), `PRESETS`
+        ({name: Config -> Config}) and `get_config(arg) -> ConfigDict`.
+      run: run(cfg, key, hooks=None) -> {name: array}.
+      claims: claims(results, cfg) -> {name: Claim}; reads results only.
+      plot: plot(results, cfg) -> {name: Figure}; reads results only.
+      validate: cross-field rules, validate(cfg) raising validation.ConfigError; per-field
+        bounds are declared in the schema and checked before it.
+    """
+
+    name: str
+    config: types.ModuleType
+    run: Callable[..., Mapping[str, Any]]
+    claims: Callable[[Mapping[str, Any], Any], Mapping[str, results_lib.Claim]]
+    plot: Callable[[Mapping[str, Any], Any], Mapping[str, Any]]
+    validate: Callable[[Any], None] = lambda cfg: None
+
+    def __post_init__(self):
+        for attr in ("Config", "PRESETS", "get_config"):
+            if not hasattr(self.config, attr):
+                raise TypeError(f"experiment {self.name}: configs module lacks {attr}")
+        if not dataclasses.is_dataclass(self.config.Config):
+            raise TypeError(f"experiment {self.name}: Config must be a frozen dataclass")
+
+
+def load(stem: str) -> Experiment:
+    """Imports experiments.<stem> and returns its checked EXPERIMENT."""
+    module = importlib.import_module(f"experiments.{stem}")
+    exp = getattr(module, "EXPERIMENT", None)
+    if not isinstance(exp, Experiment):
+        raise TypeError(f"experiments.{stem} must define EXPERIMENT = launch.Experiment(...)")
+    if exp.name != stem:
+        raise TypeError(f"experiments.{stem}: EXPERIMENT.name is {exp.name!r}")
+    return exp
+
+
+def _as_experiment(experiment: Experiment | str) -> Experiment:
+    return load(experiment) if isinstance(experiment, str) else experiment
+
+
+def build_config(experiment: Experiment | str, config: Mapping[str, Any] | Any):
+    """ConfigDict or dict -> the experiment's frozen Config, every field checked.
+
+    Raises:
+      validation.ConfigError: naming the first bad field.
+    """
+    exp = _as_experiment(experiment)
     as_dict = config.to_dict() if hasattr(config, "to_dict") else dict(config)
-    cfg = validation.from_dict(module.Config, as_dict)
-    module.validate(cfg)
+    cfg = validation.from_dict(exp.config.Config, as_dict)
+    validation.check_schema(cfg)
+    exp.validate(cfg)
     return cfg
 
 
 def execute(
-    module, config, workdir: str, *, make_plots: bool = True, keep_stale: bool = False
+    experiment: Experiment | str,
+    config,
+    workdir: str,
+    *,
+    make_plots: bool = True,
+    keep_stale: bool = False,
 ) -> dict:
     """Runs one experiment end to end and writes the workdir contract; returns the summary.
 
     A workdir holding checkpoints of a different config is refused (ConfigError), or with
     keep_stale=True renamed to `<workdir>.previous-<time>` so the run starts fresh.
     """
-    cfg = build_config(module, config)
+    exp = _as_experiment(experiment)
+    cfg = build_config(exp, config)
     config_json = validation.json_ready(validation.to_dict(cfg))
     changed = _stale_sections(workdir, config_json)
     if changed and keep_stale:
         kept = f"{workdir}.previous-{time.strftime('%Y%m%d-%H%M%S')}"
         os.rename(workdir, kept)
-        logging.info("%s: config changed %s; old workdir kept: %s", module.NAME, changed, kept)
+        logging.info("%s: config changed %s; old workdir kept: %s", exp.name, changed, kept)
     elif changed:
         raise validation.ConfigError(
             f"workdir {workdir} holds checkpoints of a different config (sections {changed} "
@@ -57,29 +116,23 @@ def execute(
         )
     wd = results_lib.Workdir(workdir)
     wd.write_config(config_json)
-    logging.info("%s: workdir %s, devices %s", module.NAME, workdir, jax.devices())
+    logging.info("%s: workdir %s, devices %s", exp.name, workdir, jax.devices())
     hooks = train.Hooks(
         on_log=wd.append_metrics,
         checkpointer_factory=wd.checkpointer,
         checkpoint_every=getattr(cfg, "checkpoint_every", 1),
     )
     t0 = time.time()
-    out = module.run(cfg, jax.random.key(cfg.seed), hooks=hooks)
+    out = exp.run(cfg, jax.random.key(cfg.seed), hooks=hooks)
     out = {k: jax.device_get(v) for k, v in out.items()}
     wall = time.time() - t0
     wd.save_results(out)
-    claims = module.claims(out, cfg)
-    summary = wd.write_summary(out, claims, wall_time_s=wall, extra={"experiment": module.NAME})
+    claims = exp.claims(out, cfg)
+    summary = wd.write_summary(out, claims, wall_time_s=wall, extra={"experiment": exp.name})
     for name, c in claims.items():
-        logging.info(
-            "claim %-28s %s value=%s bound=%s",
-            name,
-            "PASS" if c.passed else "FAIL",
-            c.value,
-            c.bound,
-        )
+        logging.info("%s claim %-28s %s", exp.name, name, c.describe())
     if make_plots:
-        wd.save_figures(module.plot(out, cfg))
+        wd.save_figures(exp.plot(out, cfg))
     return summary
 
 
@@ -134,7 +187,7 @@ def maybe_initialize_distributed(coordinator_address, num_processes, process_id)
         )
 
 
-def cli(module_name: str) -> None:
+def cli(stem: str) -> None:
     """absl entry point for `python -m experiments.<stem> --config=... --workdir=...`."""
     _define_flags()
 
@@ -145,14 +198,12 @@ def cli(module_name: str) -> None:
         if not f.num_processes:  # multi-process CPU runs keep one device per process
             sharding.set_host_device_count(f.host_devices)
         maybe_initialize_distributed(f.coordinator_address, f.num_processes, f.process_id)
-        module = importlib.import_module(
-            module_name if module_name != "__main__" else sys.modules["__main__"].__spec__.name
-        )
-        summary = execute(module, f.config, f.workdir, make_plots=f.plot)
+        exp = load(stem)
+        summary = execute(exp, f.config, f.workdir, make_plots=f.plot)
         passed = sum(c["passed"] for c in summary["claims"].values())
         logging.info(
             "%s: %d/%d claims passed; wrote %s",
-            module.NAME,
+            exp.name,
             passed,
             len(summary["claims"]),
             f.workdir,

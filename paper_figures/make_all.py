@@ -17,7 +17,6 @@ import os
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 import concurrent.futures  # noqa: E402
-import importlib  # noqa: E402
 import json  # noqa: E402
 import multiprocessing  # noqa: E402
 import time  # noqa: E402
@@ -61,12 +60,12 @@ def run_one(entry: registry.Entry, preset: str, out: str) -> dict:
     workdir = os.path.join(out, entry.stem)
     t0 = time.time()
     try:
-        module = importlib.import_module(f"experiments.{entry.stem}")
-        config = importlib.import_module(f"configs.{entry.stem}").get_config(preset)
+        exp = launch.load(entry.stem)
+        config = exp.config.get_config(preset)
     except ModuleNotFoundError as e:
         return {"status": "missing", "error": str(e), "seconds": 0.0}
     try:
-        launch.execute(module, config, workdir, keep_stale=True)
+        launch.execute(exp, config, workdir, keep_stale=True)
         status = {"status": "ok", "seconds": time.time() - t0}
     except Exception as e:  # noqa: BLE001 - one failing experiment must not stop the suite
         logging.error("%s failed:\n%s", entry.stem, traceback.format_exc())

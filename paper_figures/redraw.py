@@ -5,7 +5,6 @@ python -m paper_figures.redraw --workdir=paper_figures/out/icl_linear_regression
 
 from __future__ import annotations
 
-import importlib
 import json
 import os
 
@@ -23,10 +22,10 @@ def redraw(workdir: str) -> list[str]:
         stem = json.load(f)["experiment"]
     with open(os.path.join(workdir, "config.json")) as f:
         config = json.load(f)
-    module = importlib.import_module(f"experiments.{stem}")
-    cfg = launch.build_config(module, config)
+    exp = launch.load(stem)
+    cfg = launch.build_config(exp, config)
     wd = results.Workdir(workdir)
-    return wd.save_figures(module.plot(wd.load_results(), cfg))
+    return wd.save_figures(exp.plot(wd.load_results(), cfg))
 
 
 def main(argv):

@@ -1,6 +1,6 @@
 """The figure suite's registry: every experiment whose figures `make_all` regenerates.
 
-Add an entry to register a new experiment (`stem` names experiments/<stem>.py and
+Add an entry to register a new experiment (`stem` names the package experiments/<stem>/ and
 configs/<stem>.py). Entries whose module is not importable are reported, not fatal.
 """
 
@@ -11,7 +11,7 @@ import dataclasses
 
 @dataclasses.dataclass(frozen=True)
 class Entry:
-    stem: str  # experiments/<stem>.py and configs/<stem>.py
+    stem: str  # experiments/<stem>/ and configs/<stem>.py
     family: str  # the --only=NAME group
     paper: str  # short paper title
 

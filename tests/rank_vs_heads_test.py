@@ -1,7 +1,8 @@
-"""Rank versus heads: the quick config's claims A1-A3, A5, A6, the workdir contract, and unit
-tests of the task, the padded low-rank model and the random rank-1 theory.
+"""Rank versus heads: the quick config's claims A1-A3, A5, A6 (slow tier), and unit tests of
+the task, the padded low-rank model and the random rank-1 theory (fast tier).
 
-One quick run (module fixture) is shared by every claim test; bounds are the spec's (A.6).
+One quick run (module fixture) is shared by every claim test; bounds are those of
+docs/papers/rank_vs_heads.md. The smoke run and its golden values are in tests/smoke_test.py.
 """
 
 import jax
@@ -15,8 +16,9 @@ from attn_theory.tasks import nearest_neighbor as nn_task
 from attn_theory.theory import rank as theory
 from configs import rank_vs_heads as rvh_config
 from experiments import launch
-from experiments import rank_vs_heads as rvh
 from tests import contract
+
+rvh = launch.load("rank_vs_heads")
 
 
 @pytest.fixture(scope="module")
@@ -26,6 +28,7 @@ def quick(tmp_path_factory):
     return workdir, summary
 
 
+@pytest.mark.slow
 def test_workdir_contract(quick):
     workdir, summary = quick
     figures = ("mse_vs_rank", "mse_vs_n", "fact1", "random_features", "qk_alignment")
@@ -38,6 +41,7 @@ def test_workdir_contract(quick):
     assert {"A1", "A2", "A3", "A5", "A6"} <= {k[:2] for k in summary["claims"]}
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("prefix", ["A1", "A2", "A3", "A5", "A6"])
 def test_claims(quick, prefix):
     claims = {k: v for k, v in quick[1]["claims"].items() if k.startswith(prefix)}

@@ -1,5 +1,6 @@
-"""Rank versus heads (Amsel, Yehudai and Bruna, 2024): nearest-neighbour retrieval with H heads
-of rank r at a fixed QK budget H * r, the Fact-1 construction and random rank-1 heads.
+"""Rank versus heads (Amsel, Yehudai and Bruna, 2024), the run: nearest-neighbour retrieval
+with H heads of rank r at a fixed QK budget H * r, the Fact-1 construction and random rank-1
+heads. Every array the claims and figures need is computed here and saved.
 
 For each (depth, budget) every (rank, N) point and every seed is one run of ONE compiled,
 vmapped `train.fit` (rank and N are traced per-run values; see attn_theory/models/rank.py).
@@ -7,78 +8,29 @@ vmapped `train.fit` (rank and N are traced per-run values; see attn_theory/model
 
 from __future__ import annotations
 
-import dataclasses
-
 import jax
 import jax.numpy as jnp
 import numpy as np
 import optax
 
-from attn_theory import plotting, train
+from attn_theory import train, validation
 from attn_theory.models import rank as rank_model
-from attn_theory.plotting import seed_band
 from attn_theory.tasks import nearest_neighbor as nn_task
 from attn_theory.theory import rank as theory
-from experiments import launch
-from experiments import rank_vs_heads_claims as claims_lib
-
-NAME = "rank_vs_heads"
+from configs.rank_vs_heads import Config, Optim
 
 
-@dataclasses.dataclass(frozen=True)
-class Task:
-    kind: str = "nearest"
-    dim: int = 16
-    num_keys: int = 8
-    num_keys_sweep: tuple[int, ...] = (4,)
-    batch_size: int = 256
-    eval_samples: int = 8192
-
-
-@dataclasses.dataclass(frozen=True)
-class Model:
-    ranks: tuple[int, ...] = (16, 8, 4, 2, 1)
-    budgets: tuple[int, ...] = (1,)
-    depths: tuple[int, ...] = (1,)
-    block: str = "bare"
-    value: str = "full"
-    ffn_dim: int = 0
-    sweep_ranks: tuple[int, ...] = (16, 1)
-
-
-@dataclasses.dataclass(frozen=True)
-class Optim:
-    lr: float = 0.03
-    b1: float = 0.9
-    b2: float = 0.95
-    eps: float = 1e-8
-    weight_decay: float = 0.0
-    warmup_frac: float = 0.05
-    schedule_every: int = 1
-    num_steps: int = 2000
-    log_every: int = 500
-
-
-@dataclasses.dataclass(frozen=True)
-class Theory:
-    betas: tuple[float, ...] = (1.0, 10.0, 100.0, 1000.0)
-    fact1_samples: int = 8192
-    rf_dims: tuple[int, ...] = (8, 16, 32)
-    rf_heads: tuple[int, ...] = (1, 16, 256, 2048)
-    rf_table_samples: int = 100_000
-
-
-@dataclasses.dataclass(frozen=True)
-class Config:
-    task: Task = Task()
-    model: Model = Model()
-    optim: Optim = Optim()
-    theory: Theory = Theory()
-    seed: int = 0
-    num_seeds: int = 2
-
-
-validate = claims_lib.validate
+def validate(cfg: Config) -> None:
+    """Cross-field rules (per-field bounds are declared in configs/rank_vs_heads.py)."""
+    t, m = cfg.task, cfg.model
+    for r in m.ranks:
+        validation.check(r <= t.dim and t.dim % r == 0, "model.ranks",
+                         f"rank {r} must divide task.dim={t.dim}")  # fmt: skip
+    validation.check(set(m.sweep_ranks) <= set(m.ranks), "model.sweep_ranks",
+                     f"must be a subset of model.ranks {m.ranks}, got {m.sweep_ranks}")  # fmt: skip
+    bare_ok = m.block == "encoder" or m.depths == (1,)
+    msg = f"block 'bare' is a single layer; depths must be (1,), got {m.depths}"
+    validation.check(bare_ok, "model.depths", msg)
 
 
 def _context_lengths(cfg: Config) -> list[int]:
@@ -202,81 +154,5 @@ def run(cfg: Config, key, hooks=None) -> dict[str, np.ndarray]:
         "fact1_softmax_mse": np.asarray(fact1),
         "fact1_hardmax_mse": np.asarray(hard),
         "rf_rank1_mse": rf,
+        "const_context_lengths": np.asarray(ns),
     }
-
-
-claims = claims_lib.claims
-
-
-def _panel(ax, x, curves, theory_y, theory_label, **labels):
-    """Seed bands for {label: [seed, len(x)]}, the theory line and axis labels."""
-    for label, y in curves.items():
-        seed_band(ax, x, y, label=label)
-    plotting.theory_line(ax, x, theory_y, label=theory_label)
-    ax.set(**labels)
-    ax.legend(fontsize=7)
-
-
-def plot(results, cfg: Config) -> dict:
-    t, m, th = cfg.task, cfg.model, cfg.theory
-    res = {k: np.asarray(v) for k, v in results.items()}
-    ns, figs = _context_lengths(cfg), {}
-    fig, axes = plotting.figure(len(m.depths))
-    for i, depth in enumerate(m.depths):
-        ax = axes[0, i]
-        ax.axhline(1.0, color="grey", ls=":", label="predict 0")
-        ax.axhline(res["mean_keys_mse"][:, ns.index(t.num_keys)].mean(), color="grey", ls="-.",
-                   label="mean of keys")  # fmt: skip
-        curves = {f"QK params {b} d^2": res["test_mse"][:, i, j] for j, b in enumerate(m.budgets)}
-        for j, b in enumerate(m.budgets):  # the authors' report: min over logs, then over seeds
-            ax.plot(m.ranks, res["train_loss_min"][:, i, j].min(0), ":", color=f"C{j}",
-                    label=f"best seed, min over training ({b} d^2)")  # fmt: skip
-        _panel(ax, m.ranks, curves, 0 * np.asarray(m.ranks), "Fact 1: full rank can reach 0",
-               xscale="log", xticks=m.ranks, xticklabels=m.ranks, ylabel="test MSE",
-               xlabel="head rank r (heads H = budget / r)",
-               title=f"L={depth}, d={t.dim}, N={t.num_keys} ({t.kind})")  # fmt: skip
-    figs["mse_vs_rank"] = fig
-
-    fig, axes = plotting.figure()
-    curves = {f"rank {r} x {t.dim // r} heads": res["mse_vs_n"][:, i]
-              for i, r in enumerate(m.sweep_ranks)}  # fmt: skip
-    curves["mean of keys (baseline)"] = res["mean_keys_mse"]
-    _panel(axes[0, 0], ns, curves, 0 * np.asarray(ns), "Fact 1 (hardmax): 0",
-           xlabel="context length N", ylabel="test MSE", title="MSE vs N")  # fmt: skip
-    figs["mse_vs_n"] = fig
-
-    fig, axes = plotting.figure()
-    soft = res["fact1_softmax_mse"]
-    guide = soft[:, -1].mean() * th.betas[-1] / np.asarray(th.betas)
-    _panel(axes[0, 0], th.betas, {"softmax, QK^T = beta I (Monte Carlo)": soft}, guide,
-           "1/beta guide (anchored at the largest beta)", xscale="log", yscale="log",
-           xlabel="beta", ylabel="MSE",
-           title=f"Fact 1, d={t.dim}, N={t.num_keys} (hardmax MSE = "
-           f"{res['fact1_hardmax_mse'].max():g})")  # fmt: skip
-    figs["fact1"] = fig
-
-    fig, axes = plotting.figure()
-    curves = {f"d={d}": res["rf_rank1_mse"][:, i] for i, d in enumerate(th.rf_dims)}
-    _panel(axes[0, 0], th.rf_heads, curves, 0 * np.asarray(th.rf_heads),
-           "one full-rank head: 0", xscale="log", xlabel="random rank-1 heads H",
-           ylabel="MSE (N=2 orthonormal points)",
-           title="Random rank-1 hardmax heads, optimal a")  # fmt: skip
-    figs["random_features"] = fig
-
-    fig, axes = plotting.figure(2)
-    seeds = np.arange(res["qk_angle_deg"].shape[0])
-    target = 0.0 if t.kind == "nearest" else 180.0  # Fact 1: W = +lambda I / -lambda I
-    axes[0, 0].plot(seeds, res["qk_angle_deg"], "o", label="learned W = Q^T K / sqrt(r)")
-    axes[0, 0].axhline(target, **plotting.THEORY_STYLE, label="Fact 1: W = +-lambda I")
-    axes[0, 0].set(xlabel="seed", ylabel="angle(W, I) [deg]", xticks=seeds,
-                   title=f"rank {max(m.ranks)}, {t.kind}")  # fmt: skip
-    axes[0, 0].legend(fontsize=7)
-    axes[0, 1].plot(seeds, res["qk_norm_per_sqrt_d"], "o")
-    axes[0, 1].set(xlabel="seed", ylabel="||W||_F / sqrt(d)", xticks=seeds, ylim=(0, None),
-                   title="learned lambda (large = near hardmax)")  # fmt: skip
-    figs["qk_alignment"] = fig
-    return figs
-
-
-if __name__ == "__main__":
-    launch.cli(__name__)
