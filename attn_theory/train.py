@@ -82,6 +82,10 @@ class Hooks:
     on_log: Callable[[dict], None] | None = None
     checkpointer_factory: Callable[[str], Any] | None = None
     checkpoint_every: int = 1  # in chunks
+    # Paper-scale checks (paper_figures.cost): stop every fit after max_steps steps, and
+    # report each fit's compiled one-step program (memory, FLOPs, seconds per step).
+    max_steps: int | None = None
+    on_program: Callable[[dict], None] | None = None
 
 
 def _chunk_fn(length, sample_fn, loss_fn, optimizer_fn, log_fn):
@@ -185,10 +189,16 @@ def fit(
             }
             logging.info("[%s] resumed from checkpoint at step %d", name, step)
 
+    if hooks.on_program is not None:
+        args = (params, opt_state, keys, hp, step, shared_data_key)
+        one_step = _chunk_fn(1, sample_fn, loss_fn, optimizer_fn, log_fn)
+        hooks.on_program(program_cost(one_step, args, name=name, num_steps=num_steps,
+                                      log_every=log_every, num_runs=num_runs))  # fmt: skip
+    stop = num_steps if hooks.max_steps is None else min(num_steps, step + hooks.max_steps)
     chunks: dict[int, Callable] = {}
     t0, step0, n_chunk = time.time(), step, 0
-    while step < num_steps:
-        length = min(log_every, num_steps - step)
+    while step < stop:
+        length = min(log_every, stop - step)
         if length not in chunks:
             chunks[length] = _chunk_fn(length, sample_fn, loss_fn, optimizer_fn, log_fn)
         params, opt_state, metrics = chunks[length](
@@ -222,6 +232,33 @@ def fit(
         if ckpt is not None and (n_chunk % hooks.checkpoint_every == 0 or step == num_steps):
             ckpt.save(step, sharding.gather((params, opt_state)), _stack(history))
     return sharding.gather(params), _stack(history)
+
+
+def program_cost(jitted, args, *, repeats: int = 3, **info) -> dict:
+    """Compiles `jitted` at the shapes of `args` and measures it (one record of a cost report).
+
+    Returns `info` plus compile seconds, memory_analysis() bytes (arguments, outputs, temp,
+    generated code), cost_analysis() FLOPs and bytes accessed, and the median wall seconds
+    of `repeats` executions after compilation (the outputs are discarded). For a one-step
+    training chunk these are per-step numbers; XLA counts a loop body once.
+    """
+    t0 = time.time()
+    compiled = jitted.lower(*args).compile()
+    rec = dict(info, compile_s=time.time() - t0)
+    mem = compiled.memory_analysis()
+    for field in ("argument", "output", "temp", "generated_code"):
+        rec[f"{field}_bytes"] = int(getattr(mem, f"{field}_size_in_bytes", 0) or 0)
+    cost = compiled.cost_analysis()
+    cost = cost[0] if isinstance(cost, list | tuple) else (cost or {})
+    rec["flops"] = float(cost.get("flops", 0.0))
+    rec["bytes_accessed"] = float(cost.get("bytes accessed", 0.0))
+    times = []
+    for _ in range(repeats):
+        t = time.time()
+        jax.block_until_ready(compiled(*args))
+        times.append(time.time() - t)
+    rec["seconds_per_call"] = float(np.median(times))
+    return rec
 
 
 def _stack(history: dict[str, list]) -> dict[str, np.ndarray]:
