@@ -191,9 +191,13 @@ def fit(
 
     if hooks.on_program is not None:
         args = (params, opt_state, keys, hp, step, shared_data_key)
-        one_step = _chunk_fn(1, sample_fn, loss_fn, optimizer_fn, log_fn)
-        hooks.on_program(program_cost(one_step, args, name=name, num_steps=num_steps,
-                                      log_every=log_every, num_runs=num_runs))  # fmt: skip
+        info = dict(name=name, num_steps=num_steps, log_every=log_every, num_runs=num_runs)
+        step_only = _chunk_fn(1, sample_fn, loss_fn, optimizer_fn, None)
+        rec = program_cost(step_only, args, **info)
+        if log_fn is not None:  # one step plus the evaluation run at every log
+            logged = program_cost(_chunk_fn(1, sample_fn, loss_fn, optimizer_fn, log_fn), args)
+            rec["log"] = logged
+        hooks.on_program(rec)
     stop = num_steps if hooks.max_steps is None else min(num_steps, step + hooks.max_steps)
     chunks: dict[int, Callable] = {}
     t0, step0, n_chunk = time.time(), step, 0
