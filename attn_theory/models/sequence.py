@@ -33,7 +33,10 @@ class SequenceTransformer(nn.Module):
     attention_impl: str = "reference"
 
     @nn.compact
-    def __call__(self, inputs):
+    def __call__(self, inputs, head_mask=None, ablation: str = "zero"):
+        """head_mask: optional [num_layers, num_heads] weights (1 keeps a head, 0 ablates it);
+        an ablated head's output is replaced by zero (`ablation="zero"`) or by its mean over
+        the batch (`"mean"`), see attn_theory/mechanisms.py."""
         if jnp.issubdtype(inputs.dtype, jnp.integer):
             if self.vocab_size is None:
                 raise ValueError("int token inputs need vocab_size")
@@ -46,19 +49,33 @@ class SequenceTransformer(nn.Module):
         mask = attention.causal_mask(t) if self.causal else None
         head_dim = self.head_dim or max(self.width // self.num_heads, 1)
         maps = []
-        for _ in range(self.num_layers):
+        for layer in range(self.num_layers):
             h = nn.LayerNorm()(x) if self.layer_norm else x
-            a, inter = attention.MultiHeadAttention(
+            mha = attention.MultiHeadAttention(
                 num_heads=self.num_heads,
                 head_dim=head_dim,
                 out_dim=self.width,
                 kind=self.kind,
                 kernel_init=nn.initializers.lecun_normal(),
                 impl=self.attention_impl,
-            )(h, h, mask)
+            )
+            a, inter = mha(h, h, mask)
+            if head_mask is not None:
+                w_o = mha.variables["params"]["w_o"]
+                a = a + _ablation_delta(inter["heads"], w_o, head_mask[layer], ablation)
             maps.append(inter["attn"])
             x = x + a if self.residual else a
             if self.mlp:
                 h = nn.LayerNorm()(x) if self.layer_norm else x
                 x = x + nn.Dense(self.width)(jax.nn.gelu(nn.Dense(4 * self.width)(h)))
         return nn.Dense(self.out_dim)(x), {"attn": maps}
+
+
+def _ablation_delta(heads_bthk, w_o_hko, mask_h, ablation: str):
+    """Change of the attention output when head h's output is scaled by mask_h and the rest
+    (1 - mask_h) replaced by zero or by its batch mean: sum_h (m_h - 1)(heads_h - fill_h) W_O^h."""
+    if ablation not in ("zero", "mean"):
+        raise ValueError(f"ablation must be 'zero' or 'mean', got {ablation!r}")
+    fill = jnp.mean(heads_bthk, 0, keepdims=True) if ablation == "mean" else 0.0
+    scaled = (jnp.asarray(mask_h, heads_bthk.dtype) - 1)[:, None] * (heads_bthk - fill)
+    return jnp.einsum("bthk,hko->bto", scaled, w_o_hko)
