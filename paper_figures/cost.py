@@ -1,0 +1,251 @@
+"""Paper-scale cost report: every paper preset compiled, probed for a few steps, projected.
+
+    python -m paper_figures.cost                       # all registered experiments
+    python -m paper_figures.cost --only=rank_vs_heads --max_steps=2 --timeout_s=900
+
+For each experiment, in its own process: build the paper config, run it with every training
+fit capped at --max_steps steps (train.Hooks.max_steps), and for every fit compile its one-step
+program at the paper's shapes and record memory_analysis() (arguments, outputs, temp),
+cost_analysis() (FLOPs, bytes accessed) and the measured CPU seconds per step (and per
+evaluation). The run's claims and figures are computed too, so a shape error anywhere in
+the pipeline shows up. From these:
+  CPU estimate = wall time of the capped run + sum over fits of the remaining steps x seconds
+                 per step + remaining evaluations x seconds per evaluation.
+  GPU estimate = roofline lower bound per step, max(FLOPs / peak, bytes / bandwidth), at the
+                 rates of GPU_SPEC (an estimate: small programs are latency-bound on a GPU).
+Writes paper_figures/PAPER_SCALE.md and paper_figures/paper_scale.json. Experiments whose
+probe exceeds --timeout_s are reported as such, with what finished.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import json
+import math
+import multiprocessing
+import os
+import time
+import traceback
+
+from absl import app, flags, logging
+
+from paper_figures import registry
+
+_ONLY = flags.DEFINE_list("only", [], "Stems to probe (default: every registered experiment).")
+_PRESET = flags.DEFINE_string("preset", "paper", "Preset to probe.")
+_MAX_STEPS = flags.DEFINE_integer("max_steps", 2, "Training steps actually run per fit.")
+_TIMEOUT = flags.DEFINE_integer("timeout_s", 1200, "Per-experiment limit on the probe.")
+_OUT = flags.DEFINE_string("out", "paper_figures", "Folder for PAPER_SCALE.md and the JSON.")
+
+# NVIDIA H100 SXM5 datasheet (dense, no sparsity): FP32 67 TFLOP/s, BF16 Tensor Core
+# 989 TFLOP/s, HBM3 3.35 TB/s, 80 GB. Used only for a labelled roofline estimate.
+GPU_SPEC = {
+    "name": "NVIDIA H100 SXM5 (datasheet, dense)",
+    "f32_flops": 67e12,
+    "bf16_flops": 989e12,
+    "bandwidth": 3.35e12,
+    "memory_bytes": 80e9,
+}
+
+
+def probe(stem: str, preset: str, max_steps: int) -> dict:
+    """Runs `stem`'s preset with capped fits; returns the per-program records and timings."""
+    os.environ.setdefault("MPLBACKEND", "Agg")
+    import jax
+    import matplotlib.pyplot as plt
+
+    from attn_theory import train
+    from experiments import launch
+
+    exp = launch.load(stem)
+    cfg = launch.build_config(exp, exp.config.get_config(preset))
+    programs: list[dict] = []
+    hooks = train.Hooks(max_steps=max_steps, on_program=programs.append)
+    t0 = time.time()
+    out = exp.run(cfg, jax.random.key(cfg.seed), hooks=hooks)
+    out = {k: jax.device_get(v) for k, v in out.items()}
+    run_s = time.time() - t0
+    claims = exp.claims(out, cfg)
+    figures = exp.plot(out, cfg)
+    for fig in figures.values():
+        plt.close(fig)
+    return {
+        "stem": stem,
+        "status": "ok",
+        "run_s": run_s,
+        "programs": programs,
+        "num_claims": len(claims),
+        "num_figures": len(figures),
+        "num_seeds": getattr(cfg, "num_seeds", None),
+        "max_steps": max_steps,
+    }
+
+
+def _safe_probe(stem: str, preset: str, max_steps: int) -> dict:
+    try:
+        return probe(stem, preset, max_steps)
+    except Exception as e:  # noqa: BLE001 - reported in the table, the suite goes on
+        return {"stem": stem, "status": "failed", "error": f"{type(e).__name__}: {e}",
+                "traceback": traceback.format_exc()[-3000:]}  # fmt: skip
+
+
+def project(rec: dict) -> dict:
+    """Adds totals and CPU / GPU projections to one probe record."""
+    if rec.get("status") != "ok":
+        return rec
+    done = rec["max_steps"]
+    cpu_rest, flops, peak, gpu32, gpu16, runs = 0.0, 0.0, 0, 0.0, 0.0, []
+    bw = GPU_SPEC["bandwidth"]
+    for p in rec["programs"]:
+        steps = p["num_steps"]
+        logs = math.ceil(steps / p["log_every"])
+        left = max(steps - done, 0)
+        eval_s = 0.0
+        if "log" in p:
+            eval_s = max(p["log"]["seconds_per_call"] - p["seconds_per_call"], 0.0)
+        cpu_rest += left * p["seconds_per_call"] + max(logs - 1, 0) * eval_s
+        flops += steps * p["flops"]
+        mem = max(_mem(p), _mem(p["log"]) if "log" in p else 0)
+        peak = max(peak, mem)
+        gpu32 += steps * max(p["flops"] / GPU_SPEC["f32_flops"], p["bytes_accessed"] / bw)
+        gpu16 += steps * max(p["flops"] / GPU_SPEC["bf16_flops"], p["bytes_accessed"] / bw)
+        runs.append(p["num_runs"])
+    return dict(
+        rec,
+        cpu_estimate_s=rec["run_s"] + cpu_rest,
+        total_flops=flops,
+        peak_bytes=peak,
+        gpu_f32_s=gpu32,
+        gpu_bf16_s=gpu16,
+        fits_one_gpu=peak < GPU_SPEC["memory_bytes"],
+        run_axes=sorted(set(runs)),
+    )
+
+
+def _mem(p: dict) -> int:
+    return p["argument_bytes"] + p["output_bytes"] + p["temp_bytes"]
+
+
+def _divisors(n: int) -> list[int]:
+    return [d for d in range(1, n + 1) if n % d == 0]
+
+
+def _t(s: float) -> str:
+    if s < 120:
+        return f"{s:.0f} s"
+    if s < 7200:
+        return f"{s / 60:.0f} min"
+    if s < 3 * 86400:
+        return f"{s / 3600:.1f} h"
+    return f"{s / 86400:.1f} days"
+
+
+def _b(n: float) -> str:
+    for unit, scale in (("GiB", 2**30), ("MiB", 2**20), ("KiB", 2**10)):
+        if n >= scale:
+            return f"{n / scale:.1f} {unit}"
+    return f"{n:.0f} B"
+
+
+def markdown(records: list[dict], preset: str, when: str) -> str:
+    lines = [
+        "# Paper-scale cost report",
+        "",
+        f"Regenerate: `python -m paper_figures.cost` (preset `{preset}`; written {when}).",
+        "Every paper preset is built, every training fit is compiled at the paper's shapes and run",
+        f"for {records[0].get('max_steps', 2) if records else 2} steps on this machine's CPU, "
+        "and the claims and figures are computed from the capped results (so a shape or",
+        "memory error shows here, not on a GPU node). Columns: programs = training fits (one",
+        "compiled program each); peak memory = the largest per-device arguments + outputs + temp",
+        "of a compiled step or step+evaluation program (XLA memory_analysis on CPU, one device);",
+        "total FLOPs = XLA cost_analysis per step x steps; CPU estimate = the capped run's wall",
+        "time plus the remaining steps and evaluations at the measured seconds per step;",
+        "**GPU estimate = roofline lower bound** on one "
+        f"{GPU_SPEC['name']} (f32 {GPU_SPEC['f32_flops'] / 1e12:.0f} TFLOP/s, bf16 "
+        f"{GPU_SPEC['bf16_flops'] / 1e12:.0f} TFLOP/s, {GPU_SPEC['bandwidth'] / 1e12:.2f} TB/s),",
+        "an estimate, not a measurement: small per-step programs are latency-bound on a GPU, so",
+        "their real time is set by kernel launches, not by this bound. Non-training work",
+        "(evaluation, theory Monte Carlo) is in the CPU estimate only.",
+        "",
+        "| experiment | programs | peak memory / device | total FLOPs | CPU estimate | "
+        "GPU estimate f32 / bf16 (roofline) | fits one GPU? | how to shard it |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for r in records:
+        if r.get("status") != "ok":
+            reason = r.get("error", r.get("status"))
+            lines.append(f"| {r['stem']} | - | - | - | - | - | - | probe {r.get('status')}: "
+                         f"{reason[:160]} |")  # fmt: skip
+            continue
+        axes = r["run_axes"]
+        shard = (
+            "; ".join(f"{n} runs: any of {_divisors(n)} devices" for n in axes[:3])
+            if axes
+            else "no training fit (one program per call; not sharded)"
+        )
+        lines.append(
+            f"| {r['stem']} | {len(r['programs'])} | {_b(r['peak_bytes'])} | "
+            f"{r['total_flops']:.2e} | {_t(r['cpu_estimate_s'])} | "
+            f"{_t(r['gpu_f32_s'])} / {_t(r['gpu_bf16_s'])} | "
+            f"{'yes' if r['fits_one_gpu'] else 'no'} | {shard} |"
+        )
+    lines += ["", "## Programs", ""]
+    for r in records:
+        if r.get("status") != "ok":
+            continue
+        lines.append(f"### {r['stem']} (probe wall time {_t(r['run_s'])})")
+        lines.append("")
+        lines.append("| fit | runs | steps | s/step (CPU) | FLOPs/step | arg / out / temp |")
+        lines.append("|---|---|---|---|---|---|")
+        for p in r["programs"]:
+            lines.append(
+                f"| {p['name']} | {p['num_runs']} | {p['num_steps']} | "
+                f"{p['seconds_per_call']:.3g} | {p['flops']:.3g} | {_b(p['argument_bytes'])} / "
+                f"{_b(p['output_bytes'])} / {_b(p['temp_bytes'])} |"
+            )
+        lines.append("")
+    return "\n".join(lines) + "\n"
+
+
+def main(argv):
+    del argv
+    known = [e.stem for e in registry.EXPERIMENTS]
+    stems = _ONLY.value or known
+    unknown = sorted(set(stems) - set(known))
+    if unknown:
+        raise app.UsageError(f"--only: unknown {unknown}; known: {known}")
+    json_path = os.path.join(_OUT.value, "paper_scale.json")
+    previous = {}
+    if os.path.exists(json_path):
+        with open(json_path) as f:
+            previous = {r["stem"]: r for r in json.load(f)["records"]}
+    ctx = multiprocessing.get_context("spawn")
+    for i, stem in enumerate(stems, 1):
+        t0 = time.time()
+        with concurrent.futures.ProcessPoolExecutor(1, mp_context=ctx) as pool:
+            fut = pool.submit(_safe_probe, stem, _PRESET.value, _MAX_STEPS.value)
+            try:
+                rec = fut.result(timeout=_TIMEOUT.value)
+            except concurrent.futures.TimeoutError:
+                for proc in pool._processes.values():  # the probe is abandoned, not awaited
+                    proc.kill()
+                rec = {"stem": stem, "status": "timeout",
+                       "error": f"probe exceeded {_TIMEOUT.value} s"}  # fmt: skip
+            except Exception as e:  # noqa: BLE001 - e.g. the worker was killed (memory)
+                rec = {"stem": stem, "status": "failed", "error": f"{type(e).__name__}: {e}"}
+        previous[stem] = project(rec)
+        logging.info("[%d/%d] %s: %s in %.0f s", i, len(stems), stem, rec["status"],
+                     time.time() - t0)  # fmt: skip
+    records = [previous[s] for s in known if s in previous]
+    when = time.strftime("%Y-%m-%d")
+    os.makedirs(_OUT.value, exist_ok=True)
+    with open(json_path, "w") as f:
+        json.dump({"preset": _PRESET.value, "date": when, "gpu": GPU_SPEC, "records": records},
+                  f, indent=1)  # fmt: skip
+    with open(os.path.join(_OUT.value, "PAPER_SCALE.md"), "w") as f:
+        f.write(markdown(records, _PRESET.value, when))
+    logging.info("wrote %s and PAPER_SCALE.md", json_path)
+
+
+if __name__ == "__main__":
+    app.run(main)
