@@ -12,7 +12,7 @@ import flax.linen as nn
 import jax
 import jax.numpy as jnp
 
-from attn_theory import attention
+from attn_theory import attention, mixers
 
 
 class SequenceTransformer(nn.Module):
@@ -24,7 +24,9 @@ class SequenceTransformer(nn.Module):
     num_layers: int = 1
     num_heads: int = 1
     head_dim: int | None = None  # default width // num_heads; < that means low rank
-    kind: str = "softmax"  # attention kind (attention.ATTENTION_KINDS)
+    kind: str = "softmax"  # attention.ATTENTION_KINDS, or mixers.MIXER_KINDS (DSF mixers)
+    state_dim: int | None = None  # DSF mixers: feature width n / SSM state N (default head_dim)
+    mixer_options: tuple = ()  # DSF mixers: (name, value) pairs for mixers.Mixer
     causal: bool = True
     residual: bool = True
     layer_norm: bool = False
@@ -51,15 +53,30 @@ class SequenceTransformer(nn.Module):
         maps = []
         for layer in range(self.num_layers):
             h = nn.LayerNorm()(x) if self.layer_norm else x
-            mha = attention.MultiHeadAttention(
-                num_heads=self.num_heads,
-                head_dim=head_dim,
-                out_dim=self.width,
-                kind=self.kind,
-                kernel_init=nn.initializers.lecun_normal(),
-                impl=self.attention_impl,
-            )
-            a, inter = mha(h, h, mask)
+            # DSF mixers are causal; non-causal 'linear' keeps the attention path.
+            if self.kind in mixers.MIXER_KINDS and (self.causal or self.kind != "linear"):
+                if not self.causal:
+                    raise ValueError(f"kind {self.kind!r} is causal only")
+                mha = mixers.Mixer(
+                    kind=self.kind,
+                    num_heads=self.num_heads,
+                    head_dim=head_dim,
+                    state_dim=self.state_dim or head_dim,
+                    out_dim=self.width,
+                    kernel_init=nn.initializers.lecun_normal(),
+                    **dict(self.mixer_options),
+                )
+                a, inter = mha(h)
+            else:
+                mha = attention.MultiHeadAttention(
+                    num_heads=self.num_heads,
+                    head_dim=head_dim,
+                    out_dim=self.width,
+                    kind=self.kind,
+                    kernel_init=nn.initializers.lecun_normal(),
+                    impl=self.attention_impl,
+                )
+                a, inter = mha(h, h, mask)
             if head_mask is not None:
                 w_o = mha.variables["params"]["w_o"]
                 a = a + _ablation_delta(inter["heads"], w_o, head_mask[layer], ablation)
