@@ -53,3 +53,5 @@ def names() -> list[str]:
 
 
 register_module("associative_recall", "attn_theory.tasks.associative_recall")
+register_module("mqar", "attn_theory.tasks.mqar")
+register_module("mqar_stacked", "attn_theory.tasks.mqar_stacked")
