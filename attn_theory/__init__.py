@@ -3,8 +3,28 @@
 from attn_theory import attention, train, results, plotting, theory, tasks
 """
 
-from attn_theory import attention, checkpoint, plotting, results, sharding, train, validation
+from attn_theory import (
+    attention,
+    checkpoint,
+    files,
+    plotting,
+    progress,
+    results,
+    sharding,
+    train,
+    validation,
+)
 
 __version__ = "0.1.0"
 
-__all__ = ["attention", "checkpoint", "plotting", "results", "sharding", "train", "validation"]
+__all__ = [
+    "attention",
+    "checkpoint",
+    "files",
+    "plotting",
+    "progress",
+    "results",
+    "sharding",
+    "train",
+    "validation",
+]

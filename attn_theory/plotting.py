@@ -1,18 +1,18 @@
-"""Plotting helpers: one style, seed bands, theory overlays, atomic PNG+PDF saving.
+"""Plotting helpers: one style, seed bands, theory overlays, captions, atomic PNG+PDF saving.
 
-The Agg backend is selected here, before pyplot is imported anywhere in the library.
+Importing this module does not choose a matplotlib backend (a notebook keeps its own); the
+launchers and tests select Agg (`matplotlib.use("Agg")`, MPLBACKEND=Agg).
 """
 
 from __future__ import annotations
 
 import os
-import tempfile
 
-import matplotlib
+import matplotlib.pyplot as plt
+import numpy as np
+from matplotlib.collections import PolyCollection
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
+from attn_theory import files
 
 THEORY_STYLE = {"color": "black", "linestyle": "--", "linewidth": 1.5}
 
@@ -76,6 +76,46 @@ def heatmap(ax, mat, *, title=None, symmetric=True, cmap="RdBu_r", annotate=Fals
     return im
 
 
+def set_caption(fig, text: str) -> None:
+    """Attaches the report's caption to `fig` (what it shows, what the dashed line is)."""
+    fig.attn_theory_caption = text
+
+
+def caption_of(fig) -> str:
+    """The caption set with `set_caption`, else one read off the figure: panel titles, axis
+    labels, the theory lines (THEORY_STYLE) and seed bands it draws."""
+    explicit = getattr(fig, "attn_theory_caption", None)
+    if explicit:
+        return explicit
+    parts = []
+    title = fig.get_suptitle()
+    if title:
+        parts.append(title.rstrip(".") + ".")
+    panels, theory, bands = [], [], False
+    for ax in fig.axes:
+        if not ax.get_visible() or ax.get_label() == "<colorbar>":
+            continue
+        desc = ax.get_title() or ""
+        xl, yl = ax.get_xlabel(), ax.get_ylabel()
+        if xl or yl:
+            desc += f" ({yl or '?'} vs {xl or '?'})" if desc else f"{yl or '?'} vs {xl or '?'}"
+        if desc:
+            panels.append(desc)
+        for line in ax.get_lines():
+            if line.get_linestyle() == "--" and line.get_color() in ("black", "k", "#000000"):
+                label = line.get_label()
+                if label and not label.startswith("_") and label not in theory:
+                    theory.append(label)
+        bands = bands or any(isinstance(c, PolyCollection) for c in ax.collections)
+    if panels:
+        parts.append("Panels: " + "; ".join(panels) + ".")
+    if theory:
+        parts.append("Dashed black: the closed-form prediction (" + ", ".join(theory) + ").")
+    if bands:
+        parts.append("Shaded bands: mean +- stderr over seeds.")
+    return " ".join(parts)
+
+
 def save_figure(fig, directory: str, name: str) -> list[str]:
     """Writes NAME.png and NAME.pdf atomically, closes the figure, returns the paths."""
     os.makedirs(directory, exist_ok=True)
@@ -83,10 +123,7 @@ def save_figure(fig, directory: str, name: str) -> list[str]:
     paths = []
     for ext in ("png", "pdf"):
         path = os.path.join(directory, f"{name}.{ext}")
-        fd, tmp = tempfile.mkstemp(dir=directory, prefix=".tmp-", suffix=f".{ext}")
-        os.close(fd)
-        fig.savefig(tmp, format=ext)
-        os.replace(tmp, path)
+        files.atomic_write(path, lambda tmp, ext=ext: fig.savefig(tmp, format=ext), fsync=False)
         paths.append(path)
     plt.close(fig)
     return paths

@@ -9,7 +9,11 @@ Layout of DIR:
   summary.json    scalars (mean/std/stderr over seeds), claims, versions, device, wall time
   figures/NAME.png and NAME.pdf
   checkpoints/    resumable training state
-All files are written atomically (temporary file, then rename); only process 0 writes.
+  tensorboard/    optional TensorBoard event files of the metrics records (Workdir(...,
+                  tensorboard=True); needs tensorboardX, `pip install -e ".[tb]"`)
+All files are written atomically (temporary file, flushed, then renamed) with the mode the
+umask allows (0644 under umask 022), so results can be shared and served; only process 0
+writes.
 """
 
 from __future__ import annotations
@@ -19,14 +23,13 @@ import json
 import math
 import os
 import platform
-import tempfile
 from collections.abc import Mapping
 from typing import Any
 
 import jax
 import numpy as np
 
-from attn_theory import checkpoint
+from attn_theory import checkpoint, files, plotting
 
 KINDS = ("measured", "closed_form", "construction")
 """What a claim is: `measured` = reproduced from training or sampling; `closed_form` = a
@@ -229,16 +232,7 @@ def environment() -> dict:
 
 
 def _atomic_write(path: str, write) -> None:
-    d = os.path.dirname(os.path.abspath(path))
-    os.makedirs(d, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=d, prefix=".tmp-", suffix=os.path.splitext(path)[1])
-    os.close(fd)
-    try:
-        write(tmp)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.remove(tmp)
+    files.atomic_write(path, write)
 
 
 def write_json(path: str, obj: Any) -> None:
@@ -252,11 +246,16 @@ def write_json(path: str, obj: Any) -> None:
 class Workdir:
     """Writes the workdir contract under `path` (no-op writers on processes other than 0)."""
 
-    def __init__(self, path: str):
+    def __init__(self, path: str, *, tensorboard: bool = False):
+        """tensorboard: also write every metrics record as TensorBoard scalars under
+        tensorboard/ (needs tensorboardX: `pip install -e ".[tb]"`)."""
         self.path = path
         self.is_writer = jax.process_index() == 0
+        self._tb = None
         if self.is_writer:
             os.makedirs(path, exist_ok=True)
+            if tensorboard:
+                self._tb = _tensorboard_writer(self.file("tensorboard"))
 
     def file(self, *parts: str) -> str:
         return os.path.join(self.path, *parts)
@@ -269,6 +268,24 @@ class Workdir:
         if self.is_writer:
             with open(self.file("metrics.jsonl"), "a") as f:
                 f.write(json.dumps(record, default=_num) + "\n")
+            if self._tb is not None:
+                _tensorboard_record(self._tb, record)
+
+    def truncate_metrics(self, run: str, step: int) -> None:
+        """Drops run `run`'s records after `step` (a resumed fit logs them again)."""
+        path = self.file("metrics.jsonl")
+        if not self.is_writer or not os.path.exists(path):
+            return
+        with open(path) as f:
+            lines = f.readlines()
+        keep = [ln for ln in lines if not _logged_after(ln, run, step)]
+        if len(keep) < len(lines):
+
+            def write(tmp):
+                with open(tmp, "w") as f:
+                    f.writelines(keep)
+
+            _atomic_write(path, write)
 
     def checkpointer(self, name: str):
         return checkpoint.NpzCheckpointer(self.file("checkpoints"), name)
@@ -304,10 +321,44 @@ class Workdir:
         return summary
 
     def save_figures(self, figures: Mapping[str, Any]) -> list[str]:
-        from attn_theory import plotting
-
-        paths = []
+        """Writes figures/NAME.png and .pdf, and figures/captions.json ({name: caption},
+        read by the report); returns the image paths."""
+        paths, captions = [], {}
         for name, fig in figures.items():
             if self.is_writer:
+                captions[name] = plotting.caption_of(fig)
                 paths += plotting.save_figure(fig, self.file("figures"), name)
+        if self.is_writer and captions:
+            write_json(self.file("figures", "captions.json"), captions)
         return paths
+
+
+def _logged_after(line: str, run: str, step: int) -> bool:
+    try:
+        rec = json.loads(line)
+    except json.JSONDecodeError:  # a line cut short by a kill: drop it too
+        return True
+    return rec.get("run") == run and rec.get("step", 0) > step
+
+
+def _tensorboard_writer(logdir: str):
+    try:
+        import tensorboardX  # optional dependency: the [tb] extra
+    except ImportError as e:
+        raise ImportError('TensorBoard output needs tensorboardX: pip install -e ".[tb]"') from e
+    return tensorboardX.SummaryWriter(logdir, flush_secs=10)
+
+
+def _tensorboard_record(writer, record: Mapping[str, Any]) -> None:
+    """Scalars of one metrics record, tagged RUN/KEY (per-run lists as RUN/KEY/run_i)."""
+    run, step = record.get("run", "train"), int(record.get("step", 0))
+    for key, value in record.items():
+        if key in ("run", "step") or value is None:
+            continue
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            writer.add_scalar(f"{run}/{key}", value, step)
+        elif isinstance(value, list) and 1 < len(value) <= 16:
+            if all(isinstance(v, int | float) for v in value):
+                for i, v in enumerate(value):
+                    writer.add_scalar(f"{run}/{key}/run_{i}", v, step)
+    writer.flush()

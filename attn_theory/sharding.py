@@ -12,29 +12,37 @@ import os
 
 import jax
 import numpy as np
+from absl import logging
+from jax.experimental import multihost_utils
 from jax.sharding import Mesh, NamedSharding
 from jax.sharding import PartitionSpec as P
 
 DATA_AXIS = "data"
+_WARNED: set[tuple[int, int]] = set()  # (runs, devices) already warned about, once each
 
 
 def set_host_device_count(count: int) -> None:
     """Exposes `count` XLA CPU devices, so a sharded run axis uses `count` CPU cores.
 
-    Only takes effect before JAX initialises its backends (call it first thing in a
-    launcher); an explicit --xla_force_host_platform_device_count in XLA_FLAGS wins.
+    Sets jax's own `jax_num_cpu_devices` option, which only takes effect before JAX
+    initialises its backends (call it first thing in a launcher; later calls are ignored
+    with a warning). An explicit --xla_force_host_platform_device_count in XLA_FLAGS wins.
     Accelerator backends are unaffected.
     """
     if count < 1:
         raise ValueError(f"host device count must be >= 1, got {count}")
-    flag = "--xla_force_host_platform_device_count"
-    current = os.environ.get("XLA_FLAGS", "")
-    if count > 1 and flag not in current:
-        os.environ["XLA_FLAGS"] = f"{current} {flag}={count}".strip()
+    if "--xla_force_host_platform_device_count" in os.environ.get("XLA_FLAGS", ""):
+        return
+    try:
+        jax.config.update("jax_num_cpu_devices", count)
+    except RuntimeError:
+        logging.warning("JAX is already initialised; --host_devices=%d ignored", count)
 
 
 def run_mesh(num_runs: int, devices=None) -> Mesh:
     """A 1-D mesh over the largest number of devices that divides num_runs.
+
+    Devices left out are named in a warning (e.g. 3 seeds on 2 devices run on one).
 
     Args:
       num_runs: length of the leading (seed or grid) axis to shard.
@@ -44,6 +52,16 @@ def run_mesh(num_runs: int, devices=None) -> Mesh:
     n = len(devices)
     while num_runs % n:
         n -= 1
+    if n < len(devices) and (num_runs, len(devices)) not in _WARNED:
+        _WARNED.add((num_runs, len(devices)))
+        logging.warning(
+            "%d runs do not divide over %d devices: using %d, idle: %s (choose a run count "
+            "that is a multiple of the device count to use them all)",
+            num_runs,
+            len(devices),
+            n,
+            ", ".join(str(d) for d in devices[n:]),
+        )
     return Mesh(np.array(devices[:n]), (DATA_AXIS,))
 
 
@@ -67,7 +85,5 @@ def shard_runs(tree, mesh: Mesh):
 def gather(tree):
     """Fetches a (possibly sharded, possibly multi-process) tree to host numpy arrays."""
     if jax.process_count() > 1:
-        from jax.experimental import multihost_utils
-
         return multihost_utils.process_allgather(tree, tiled=True)
     return jax.device_get(tree)

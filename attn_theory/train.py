@@ -23,8 +23,8 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 import optax
-from absl import logging
 
+from attn_theory import progress as progress_lib
 from attn_theory import sharding
 
 Array = jax.Array
@@ -77,22 +77,42 @@ class Hooks:
     on_log(record): called with a JSON-ready dict after every chunk (metrics.jsonl).
     checkpointer_factory(name): returns an object with save(step, state, history) and
       restore(like_state) (see checkpoint.NpzCheckpointer), or None.
+    on_resume(name, step): called once per fit that has a checkpointer, with the step it
+      starts from (0 when fresh), so a metrics writer can drop the records a killed run
+      logged after its last checkpoint (they are logged again).
+    progress: the experiment's progress.Progress (fit k of n, ETAs, heartbeat); by default
+      each fit logs on its own.
     """
 
     on_log: Callable[[dict], None] | None = None
     checkpointer_factory: Callable[[str], Any] | None = None
     checkpoint_every: int = 1  # in chunks
+    on_resume: Callable[[str, int], None] | None = None
+    progress: progress_lib.Progress | None = None
     # Paper-scale checks (paper_figures.cost): stop every fit after max_steps steps, and
     # report each fit's compiled one-step program (memory, FLOPs, seconds per step).
     max_steps: int | None = None
     on_program: Callable[[dict], None] | None = None
 
 
-def _chunk_fn(length, sample_fn, loss_fn, optimizer_fn, log_fn):
-    """jit(vmap(one run of `length` scanned steps)); start step is a traced scalar.
+def jit_chunk(
+    length: int,
+    sample_fn: Callable[[Array, dict], Any],
+    loss_fn: Callable[[PyTree, Any, dict], tuple[Array, dict]],
+    optimizer_fn: Callable[[dict], optax.GradientTransformation],
+    log_fn: Callable[[PyTree, dict], dict] | None = None,
+) -> Callable:
+    """The jitted program `fit` runs: `length` scanned training steps of every run.
 
-    With a shared data key (not None) the key is not vmapped, so a sampler that ignores
-    its hp argument is traced once per step for all runs, not once per run.
+    Arguments as in `fit`. Returns
+      chunk(params, opt_state, keys, hp, start_step, shared_data_key)
+        -> (params, opt_state, metrics)
+    with a leading run axis [R] on params, opt_state, keys, hp values and metrics (the mean
+    over the chunk's steps, plus log_fn's values at its end). The start step is a traced
+    scalar, so every chunk of the same length shares one compilation. With a shared data key
+    (not None) the key is not vmapped, so a sampler that ignores its hp argument is traced
+    once per step for all runs, not once per run. Used by fit and by
+    benchmarks/icl_steps_per_second.py.
     """
 
     def one_run(params, opt_state, key, hp, start, shared_data_key):
@@ -146,7 +166,7 @@ def fit(
       num_steps, log_every: total steps and steps per compiled chunk / log record.
       hparams: {name: [R]} per-run hyperparameters (default none).
       log_fn: (params, hp) -> dict of extra per-run metrics evaluated at each log step.
-      name: label for logs, metrics records and the checkpoint file.
+      name: label for logs, metrics records and the checkpoint file (unique per experiment).
       hooks: metrics streaming and checkpoint/resume (see Hooks).
       mesh: defaults to sharding.run_mesh(R).
       shared_data_key: None (default): run r draws its batches from keys[r], so seeds are
@@ -187,28 +207,27 @@ def fit(
             history = {
                 k: list(np.moveaxis(v, -1, 0)) if k != "step" else list(v) for k, v in hist.items()
             }
-            logging.info("[%s] resumed from checkpoint at step %d", name, step)
+        if hooks.on_resume is not None:
+            hooks.on_resume(name, step)
+    progress = hooks.progress or progress_lib.Progress()
+    progress.begin_fit(name, num_steps, step, log_every)
 
-    if hooks.on_program is not None:
-        args = (params, opt_state, keys, hp, step, shared_data_key)
-        info = dict(name=name, num_steps=num_steps, log_every=log_every, num_runs=num_runs)
-        step_only = _chunk_fn(1, sample_fn, loss_fn, optimizer_fn, None)
-        rec = program_cost(step_only, args, **info)
-        if log_fn is not None:  # one step plus the evaluation run at every log
-            logged = program_cost(_chunk_fn(1, sample_fn, loss_fn, optimizer_fn, log_fn), args)
-            rec["log"] = logged
-        hooks.on_program(rec)
-    stop = num_steps if hooks.max_steps is None else min(num_steps, step + hooks.max_steps)
     chunks: dict[int, Callable] = {}
-    t0, step0, n_chunk = time.time(), step, 0
-    while step < stop:
-        length = min(log_every, stop - step)
+    n_chunk = 0
+    while step < num_steps:
+        length = min(log_every, num_steps - step)
+        args = (params, opt_state, keys, hp, step, shared_data_key)
         if length not in chunks:
-            chunks[length] = _chunk_fn(length, sample_fn, loss_fn, optimizer_fn, log_fn)
-        params, opt_state, metrics = chunks[length](
-            params, opt_state, keys, hp, step, shared_data_key
-        )
-        metrics = sharding.gather(metrics)
+            progress.compiling(length)
+            t = time.perf_counter()
+            chunks[length] = _compiled(
+                jit_chunk(length, sample_fn, loss_fn, optimizer_fn, log_fn), args
+            )
+            progress.compiled(length, time.perf_counter() - t)
+        t = time.perf_counter()
+        params, opt_state, metrics = chunks[length](*args)
+        metrics = sharding.gather(metrics)  # blocks until the chunk is done
+        seconds = time.perf_counter() - t
         step += length
         n_chunk += 1
         loss = np.asarray(metrics["loss"])
@@ -220,49 +239,21 @@ def fit(
         history.setdefault("step", []).append(step)
         for k, v in metrics.items():
             history.setdefault(k, []).append(np.asarray(v))
-        rate = (step - step0) / max(time.time() - t0, 1e-9)
-        eta = (num_steps - step) / max(rate, 1e-9)
-        logging.info(
-            "[%s] step %d/%d  %.1f steps/s  ETA %.0fs  loss %.4f",
-            name,
-            step,
-            num_steps,
-            rate,
-            eta,
-            float(np.mean(loss)),
-        )
+        timing = progress.chunk(step, seconds, float(np.mean(loss)))
         if hooks.on_log is not None:
-            hooks.on_log(_record(name, step, metrics, rate, eta))
+            hooks.on_log(_record(name, step, metrics, timing))
         if ckpt is not None and (n_chunk % hooks.checkpoint_every == 0 or step == num_steps):
             ckpt.save(step, sharding.gather((params, opt_state)), _stack(history))
+    progress.end_fit()
     return sharding.gather(params), _stack(history)
 
 
-def program_cost(jitted, args, *, repeats: int = 3, **info) -> dict:
-    """Compiles `jitted` at the shapes of `args` and measures it (one record of a cost report).
-
-    Returns `info` plus compile seconds, memory_analysis() bytes (arguments, outputs, temp,
-    generated code), cost_analysis() FLOPs and bytes accessed, and the median wall seconds
-    of `repeats` executions after compilation (the outputs are discarded). For a one-step
-    training chunk these are per-step numbers; XLA counts a loop body once.
-    """
-    t0 = time.time()
-    compiled = jitted.lower(*args).compile()
-    rec = dict(info, compile_s=time.time() - t0)
-    mem = compiled.memory_analysis()
-    for field in ("argument", "output", "temp", "generated_code"):
-        rec[f"{field}_bytes"] = int(getattr(mem, f"{field}_size_in_bytes", 0) or 0)
-    cost = compiled.cost_analysis()
-    cost = cost[0] if isinstance(cost, list | tuple) else (cost or {})
-    rec["flops"] = float(cost.get("flops", 0.0))
-    rec["bytes_accessed"] = float(cost.get("bytes accessed", 0.0))
-    times = []
-    for _ in range(repeats):
-        t = time.time()
-        jax.block_until_ready(compiled(*args))
-        times.append(time.time() - t)
-    rec["seconds_per_call"] = float(np.median(times))
-    return rec
+def _compiled(fn, args):
+    """Ahead-of-time compiles `fn` for `args`, so compile time is measured apart from the
+    first chunk's run time (eager under jax.disable_jit, as the tests use)."""
+    if jax.config.jax_disable_jit:
+        return fn
+    return fn.lower(*args).compile()
 
 
 def _stack(history: dict[str, list]) -> dict[str, np.ndarray]:
@@ -274,8 +265,9 @@ def _stack(history: dict[str, list]) -> dict[str, np.ndarray]:
     return out
 
 
-def _record(name, step, metrics, rate, eta) -> dict:
-    rec = {"run": name, "step": int(step), "steps_per_s": float(rate), "eta_s": float(eta)}
+def _record(name, step, metrics, timing) -> dict:
+    rec = {"run": name, "step": int(step)}
+    rec.update({k: float(v) if np.isfinite(v) else None for k, v in timing.items()})
     for k, v in metrics.items():
         v = np.asarray(v, np.float64)
         rec[k] = v.tolist()  # per run (and per head etc. for multi-dimensional metrics)

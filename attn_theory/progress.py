@@ -1,0 +1,220 @@
+"""Progress of one experiment in the log: which fit of how many, rate and ETA, heartbeats.
+
+Every line names the experiment and the fit ("icl_linear_regression fit 2/4 softmax_h2").
+Compilation is timed apart (ahead-of-time compile in `train.fit`), so the rate and the ETA
+count only executed steps: the first ETA is not inflated by XLA compile time. When the
+experiment declares its fits up front (`Experiment.fits`, or `plan`), the line also gives
+the ETA of all remaining fits. A heartbeat thread logs what is running whenever nothing was
+logged for `heartbeat_s` seconds (compiling, evaluating, drawing figures), so no phase of a
+run is silent for long.
+
+    progress = Progress("rank_vs_heads", plan=[("d1_b1", 2000)])
+    with progress.heartbeat():
+        train.fit(..., hooks=train.Hooks(progress=progress))
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import threading
+import time
+from collections.abc import Callable, Iterator, Sequence
+
+from absl import logging
+
+
+def hms(seconds: float) -> str:
+    """4 -> '4s', 125 -> '2m 05s', 3725 -> '1h 02m 05s'."""
+    s = max(int(round(seconds)), 0)
+    h, rem = divmod(s, 3600)
+    m, s = divmod(rem, 60)
+    if h:
+        return f"{h}h {m:02d}m {s:02d}s"
+    if m:
+        return f"{m}m {s:02d}s"
+    return f"{s}s"
+
+
+@dataclasses.dataclass
+class FitTiming:
+    """What one fit cost: compile and execution seconds, steps executed (not resumed)."""
+
+    name: str
+    num_steps: int
+    start_step: int = 0
+    step: int = 0
+    chunk_len: int = 0
+    compile_s: float = 0.0
+    run_s: float = 0.0
+    compiled_lengths: list[int] = dataclasses.field(default_factory=list)
+
+    @property
+    def rate(self) -> float | None:
+        done = self.step - self.start_step
+        return done / self.run_s if done > 0 and self.run_s > 0 else None
+
+
+class Progress:
+    """Logs the progress of the fits of one experiment (thread-safe enough for logging)."""
+
+    def __init__(
+        self,
+        experiment: str = "",
+        *,
+        plan: Sequence[tuple[str, int]] | None = None,
+        heartbeat_s: float = 10.0,
+        log: Callable[..., None] = logging.info,
+        clock: Callable[[], float] = time.monotonic,
+    ):
+        self.experiment = experiment
+        self.heartbeat_s = heartbeat_s
+        self._log_fn, self._clock = log, clock
+        self._plan: list[tuple[str, int]] = list(plan or [])
+        self.fits: list[FitTiming] = []
+        self._t0 = clock()
+        self._last_line = self._t0
+        self._activity, self._activity_t = "preparing", self._t0
+
+    def plan(self, fits: Sequence[tuple[str, int]]) -> None:
+        """Declares the fits to come, in order, as (name, num_steps)."""
+        self._plan = list(fits)
+
+    @property
+    def elapsed(self) -> float:
+        return self._clock() - self._t0
+
+    # --- fits (called by train.fit) -----------------------------------------------------
+    def begin_fit(self, name: str, num_steps: int, start_step: int = 0, chunk_len: int = 0) -> None:
+        """A fit starts (at start_step when resumed); chunk_len: steps per compiled chunk."""
+        self.fits.append(FitTiming(name, num_steps, start_step, start_step, chunk_len or num_steps))
+        msg = f"starting, {num_steps} steps"
+        if start_step:
+            msg = f"resumed from its checkpoint at step {start_step}/{num_steps}"
+        self._log(f"{self._label()}: {msg}")
+
+    def compiling(self, length: int) -> None:
+        self._set_activity(f"compiling the {length}-step chunk of {self._label()}")
+
+    def compiled(self, length: int, seconds: float) -> None:
+        fit = self.fits[-1]
+        fit.compile_s += seconds
+        fit.compiled_lengths.append(length)
+        self._log(f"{self._label()}: compiled the {length}-step chunk in {seconds:.1f}s "
+                  "(not counted in the rate)")  # fmt: skip
+        self._set_activity(f"training {self._label()}")
+
+    def chunk(self, step: int, seconds: float, loss: float) -> dict:
+        """Records one executed chunk ending at `step`; logs and returns rate and ETAs."""
+        fit = self.fits[-1]
+        fit.step, fit.run_s = step, fit.run_s + seconds
+        rate = fit.rate or 0.0
+        eta = (fit.num_steps - step) / rate if rate else float("nan")
+        all_eta = self._remaining_fits_s(eta)
+        pct = 100.0 * step / fit.num_steps
+        parts = [
+            f"{self._label()}: step {step}/{fit.num_steps} ({pct:.0f}%)",
+            f"{rate:.1f} steps/s",
+            f"loss {loss:.4g}",
+            f"fit ETA {hms(eta) if rate else '?'}",
+        ]
+        if all_eta is not None:
+            parts.append(f"all fits ETA {hms(all_eta)}")
+        self._log(", ".join(parts))
+        self._set_activity(f"training {self._label()}")
+        out = {"steps_per_s": rate, "eta_s": eta, "elapsed_s": self.elapsed}
+        if all_eta is not None:
+            out["experiment_eta_s"] = all_eta
+        return out
+
+    def end_fit(self) -> None:
+        fit = self.fits[-1]
+        self._log(f"{self._label()}: done in {hms(fit.compile_s + fit.run_s)} "
+                  f"(compile {fit.compile_s:.1f}s)")  # fmt: skip
+        self._set_activity(f"after {self._label()} (evaluation, baselines or analysis)")
+
+    # --- phases and heartbeat -----------------------------------------------------------
+    @contextlib.contextmanager
+    def phase(self, name: str) -> Iterator[None]:
+        """Names what runs inside (for the heartbeat); logs its time when over a second."""
+        t = self._clock()
+        self._set_activity(name)
+        yield
+        if self._clock() - t > 1.0:
+            self._log(f"{self.experiment}: {name} took {hms(self._clock() - t)}")
+
+    @contextlib.contextmanager
+    def heartbeat(self) -> Iterator[None]:
+        """Logs the current activity whenever nothing was logged for heartbeat_s seconds."""
+        stop = threading.Event()
+
+        def beat():
+            while not stop.wait(min(1.0, self.heartbeat_s)):
+                now = self._clock()
+                if now - self._last_line >= self.heartbeat_s:
+                    self._log(f"{self.experiment}: still {self._activity} "
+                              f"({hms(now - self._activity_t)} so far; run elapsed "
+                              f"{hms(now - self._t0)})")  # fmt: skip
+
+        thread = threading.Thread(target=beat, name="progress-heartbeat", daemon=True)
+        thread.start()
+        try:
+            yield
+        finally:
+            stop.set()
+            thread.join()
+
+    def timings(self) -> dict:
+        """Per-fit compile/run seconds and steps, for summary.json."""
+        return {
+            "elapsed_s": self.elapsed,
+            "fits": [dataclasses.asdict(f) for f in self.fits],
+            "compile_s": sum(f.compile_s for f in self.fits),
+        }
+
+    # --- internals ------------------------------------------------------------------------
+    def _index_and_total(self) -> tuple[int, int | None]:
+        n = len(self.fits)
+        names = [p[0] for p in self._plan]
+        name = self.fits[-1].name if self.fits else None
+        if name in names:
+            n = names.index(name) + 1
+        return n, (len(self._plan) or None)
+
+    def _label(self) -> str:
+        k, total = self._index_and_total()
+        fit = f"fit {k}/{total}" if total and k <= total else f"fit {k}"
+        head = f"{self.experiment} " if self.experiment else ""
+        return f"{head}{fit} {self.fits[-1].name}" if self.fits else f"{head}{fit}"
+
+    def _remaining_fits_s(self, current_eta: float) -> float | None:
+        """ETA of the current and every later planned fit (None without a plan)."""
+        if not self._plan or current_eta != current_eta:  # no plan, or NaN
+            return None
+        k, total = self._index_and_total()
+        if total is None or k > total:
+            return None
+        fit = self.fits[-1]
+        programs = sum(len(f.compiled_lengths) for f in self.fits)
+        per_compile = sum(f.compile_s for f in self.fits) / programs if programs else 0.0
+        # Programs still to compile: this fit's shorter last chunk, then 1 or 2 per later fit
+        # (assuming the later fits chunk like this one).
+        pending = _lengths(fit.step, fit.num_steps, fit.chunk_len) - set(fit.compiled_lengths)
+        later = self._plan[k:]
+        pending_n = len(pending) + sum(len(_lengths(0, s, fit.chunk_len)) for _, s in later)
+        return current_eta + sum(s for _, s in later) / fit.rate + per_compile * pending_n
+
+    def _set_activity(self, text: str) -> None:
+        self._activity, self._activity_t = text, self._clock()
+
+    def _log(self, msg: str) -> None:
+        self._last_line = self._clock()
+        self._log_fn("%s", msg)
+
+
+def _lengths(step: int, num_steps: int, chunk_len: int) -> set[int]:
+    """Distinct chunk lengths `train.fit` runs from `step` to `num_steps`."""
+    left = num_steps - step
+    if left <= 0:
+        return set()
+    return {min(chunk_len, left), *([left % chunk_len] if left % chunk_len else [])}
