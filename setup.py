@@ -26,7 +26,8 @@ setup(
         "scipy>=1.13",
     ],
     extras_require={
-        "test": ["pytest>=8.0", "ruff>=0.6"],
+        # pytest-xdist runs the suite on both cores (`-n 2`) instead of a hand-written pool.
+        "test": ["pytest>=8.0", "pytest-xdist>=3.5", "ruff>=0.6"],
         # The PyPI peer in benchmarks/memory_efficient_attention.py. Install with --no-deps:
         # its package __init__ imports torch; the benchmark loads its JAX file directly.
         "bench": ["memory-efficient-attention==0.1.3"],
