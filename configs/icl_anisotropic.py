@@ -1,73 +1,83 @@
-"""Anisotropic in-context regression -> preconditioned GD (He et al., ICML 2025; F10, C6).
+"""Anisotropic in-context regression -> preconditioned GD: He et al., "In-Context Linear
+Regression Demystified" (ICML 2025), figure F10 and claim C6 of
+docs/papers/icl_linear_regression.md.
 
-[ours]: the setting is a reconstruction (the paper body and this experiment's code were not
-available; the spec takes Sigma_ij = rho^|i-j|, rho = 0.5, from the authors' data helper).
-Trains the one-layer multi-head softmax model on x ~ N(0, Sigma) and checks that the heads'
-effective preconditioner Gamma = sum_h mu_h B_h approaches c Sigma^-1 (not c I), against the
-closed-form optimal preconditioner Gamma* = [(1+1/L) Sigma + (tr Sigma + d s2)/L I]^-1.
+[ours]: the setting is a reconstruction (x ~ N(0, Sigma) with Sigma_ij = rho^|i-j|, rho = 0.5,
+taken from the authors' data helper). Trains the one-layer multi-head softmax model and checks
+that the heads' effective preconditioner Gamma = sum_h mu_h B_h approaches c Sigma^-1 (not c I),
+against the closed-form optimal preconditioner Gamma* = [(1+1/L) Sigma + (tr Sigma + d s2)/L I]^-1.
 
-    python -m experiments.icl_anisotropic \
-        --config=configs/icl_anisotropic.py:quick --workdir=/tmp/icl_anisotropic
+Command:
+  python -m experiments.icl_anisotropic \
+      --config=configs/icl_anisotropic.py:quick --workdir=/tmp/icl_anisotropic
 
-quick: H=2, 5000 steps, 2 seeds vmapped; about 60-90 s on a 2-core CPU. Expected ([calib]):
-  val ~0.25, cos(sym Gamma, Sigma^-1) ~0.997, cos(sym Gamma, I) ~0.90; every claim passes.
+smoke: plumbing only (20 steps, seconds); claims are not expected to pass.
+quick: H=2, 5000 steps, 2 seeds vmapped; about 30-90 s on a 2-core CPU. Expected: val ~0.25,
+  cos(sym Gamma, Sigma^-1) ~0.997, cos(sym Gamma, I) ~0.90; every claim passes.
 paper: 500k steps, 5 seeds (GPU scale).
 """
 
 from __future__ import annotations
 
-import ml_collections
+import dataclasses
 
 from configs import common
+from configs.common import field, section
+
+IMPLS = ("reference", "merged", "memory_efficient", "xla")  # attention.ATTENTION_IMPLS
 
 
-def base() -> ml_collections.ConfigDict:
-    c = ml_collections.ConfigDict()
-    # Task
-    c.task = ml_collections.ConfigDict()
-    c.task.dim = 5  # covariate dimension d
-    c.task.context_len = 40  # prompt length L
-    c.task.noise_var = 0.1  # label noise sigma^2 (noisy query label too)
-    c.task.rho = 0.5  # covariance Sigma_ij = rho^|i-j| ([ours])
-    c.task.eval_prompts = 20000  # fresh validation prompts per seed
-    # Model
-    c.model = ml_collections.ConfigDict()
-    c.model.num_heads = 2  # H
-    c.model.attention_impl = "merged"  # attention.ATTENTION_IMPLS (merged: same function)
-    # Optim
-    c.optim = ml_collections.ConfigDict()
-    c.optim.learning_rate = 1e-3  # Adam, default betas
-    c.optim.batch_size = 256  # fresh prompts per step
-    c.optim.num_steps = 5000  # training steps
-    # Run
-    c.seed = 0  # root PRNG seed
-    c.num_seeds = 2  # vmapped seeds (seed i = fold_in(root, i))
-    c.log_every = 500  # steps per compiled chunk / metrics record
-    c.checkpoint_every = 4  # chunks between checkpoints
-    return c
+@dataclasses.dataclass(frozen=True)
+class Task:
+    dim: int = field(5, "covariate dimension d", lo=1)
+    context_len: int = field(40, "prompt length L", lo=2)
+    noise_var: float = field(0.1, "label noise sigma^2 (noisy query label too)", lo=0.0)
+    rho: float = field(0.5, "[ours] covariance Sigma_ij = rho^|i-j| (|rho| < 1)", lo=-0.99, hi=0.99)
+    eval_prompts: int = field(20000, "fresh validation prompts per seed", lo=1)
 
 
-def _quick(c):
-    pass
+@dataclasses.dataclass(frozen=True)
+class Model:
+    num_heads: int = field(2, "H", lo=1, hi=64)
+    attention_impl: str = field("merged", "attention backend (merged: same function, faster)",
+                                choices=IMPLS)  # fmt: skip
 
 
-def _paper(c):
-    c.optim.num_steps = 500_000
-    c.num_seeds = 5
-    c.log_every = 1000
-    c.checkpoint_every = 20
+@dataclasses.dataclass(frozen=True)
+class Optim:
+    learning_rate: float = field(1e-3, "Adam, default betas", gt=0.0)
+    batch_size: int = field(256, "fresh prompts per step", lo=1)
+    num_steps: int = field(5000, "training steps", lo=1)
 
 
-def _smoke(c):
-    """Plumbing only: tiny and fast, claims are not expected to pass."""
-    c.optim.num_steps = 20
-    c.optim.batch_size = 32
-    c.task.eval_prompts = 256
-    c.log_every = 10
+@dataclasses.dataclass(frozen=True)
+class Config:
+    task: Task = section(Task, "prompts x ~ N(0, Sigma), beta ~ N(0, I_d / d)")
+    model: Model = section(Model, "one-layer multi-head softmax attention")
+    optim: Optim = section(Optim, "Adam on fresh prompts")
+    seed: int = field(0, "root PRNG seed", lo=0)
+    num_seeds: int = field(2, "vmapped seeds (seed i = fold_in(root, i))", lo=1)
+    log_every: int = field(500, "steps per compiled chunk / metrics record", lo=1)
+    checkpoint_every: int = field(4, "chunks between checkpoints", lo=1)
 
 
-PRESETS = {"quick": _quick, "paper": _paper, "smoke": _smoke}
+def smoke(c: Config) -> Config:
+    """Plumbing only: 20 steps, small evaluation; claims are not expected to pass."""
+    return common.update(c, {
+        "optim.num_steps": 20, "optim.batch_size": 32, "task.eval_prompts": 256,
+        "log_every": 10,
+    })  # fmt: skip
 
 
-def get_config(arg: str | None = None) -> ml_collections.ConfigDict:
-    return common.resolve(arg, PRESETS, base)
+def paper(c: Config) -> Config:
+    """The authors' budget: 500k steps, 5 seeds (GPU scale)."""
+    return common.update(c, {
+        "optim.num_steps": 500_000, "num_seeds": 5, "log_every": 1000, "checkpoint_every": 20,
+    })  # fmt: skip
+
+
+PRESETS = {"smoke": smoke, "quick": common.identity, "paper": paper}
+
+
+def get_config(arg: str | None = None):
+    return common.resolve(arg, PRESETS, Config)

@@ -1,100 +1,109 @@
-"""In-context linear regression with multi-head softmax attention (He et al., ICML 2025).
+"""In-context linear regression with multi-head softmax attention: He et al., "In-Context Linear
+Regression Demystified" (ICML 2025). Claims C1-C5 and figures F1-F5, F11 of
+docs/papers/icl_linear_regression.md.
 
-Reproduces: emergent KQ/OV patterns (F1-F3: KQ x-block ~ omega_h I with opposite-sign heads,
-OV on the y-slot with zero-sum mu), the debiased-GD predictor with eta near eta* = 0.860,
-the single-head gap, the loss-vs-length curves (F4), the estimator comparison (F5) and
-length generalisation of softmax vs fixed-scale linear attention (F11, our setting). Claims
-C1-C5 of shared/papers/specs/icl_linear_regression.md.
+Reproduces: emergent KQ/OV patterns (KQ x-block ~ omega_h I with opposite-sign heads, OV on the
+y-slot with zero-sum mu), the debiased-GD predictor with eta near eta* = 0.860, the single-head
+gap, the loss-vs-length curves, the estimator comparison and length generalisation of softmax
+vs fixed-scale linear attention (the linear baseline's setting is [ours]).
 
-    python -m experiments.icl_linear_regression \
-        --config=configs/icl_linear_regression.py:quick --workdir=/tmp/icl
+Command:
+  python -m experiments.icl_linear_regression \
+      --config=configs/icl_linear_regression.py:quick --workdir=/tmp/icl
 
+smoke: plumbing only (H=2, 40 steps, a few seconds); claims are not expected to pass.
 quick: H in {2, 4} for 8000 steps, H=1 and linear H=2 for 5000, 4 seeds vmapped and
   sharded over the CPU cores (--host_devices); 2 min 44 s on an idle 2-core CPU (2 min 5 s
-  with optim.shared_data=True, where all seeds see one prompt stream; 35/35 claims pass too).
-  Expected: every claim passes (medians over seeds; one seed in four may stay on the
-  single-head plateau); H=2 val ~0.247, eta ~0.88, H=1 ~0.40, linear attention loss ~1.7
-  at L=100 and ~12 at L=200.
-paper: H in {1, 2, 4, 8}, 500k steps (GPU scale: about 20 min per model on one GPU).
-  Expected: omega -> +-0.13, mu -> +-3.45, the repo's F4 table.
+  with optim.shared_data=True, where all seeds see one prompt stream).
+  Expected: H=2 val ~0.247, eta ~0.88, H=1 ~0.40, linear attention loss ~1.7 at L=100 and
+  ~12 at L=200.
+paper: H in {1, 2, 4, 8}, 500k steps, 5 seeds (GPU scale: about 20 min per model on one GPU).
+  Expected: omega -> +-0.13, mu -> +-3.45.
 Overrides: `:quick,num_seeds=8` or flags such as --config.model.num_heads=4.
 """
 
 from __future__ import annotations
 
-import ml_collections
+import dataclasses
 
 from configs import common
+from configs.common import field, section
+
+IMPLS = ("reference", "merged", "memory_efficient", "xla")  # attention.ATTENTION_IMPLS
 
 
-def base() -> ml_collections.ConfigDict:
-    c = ml_collections.ConfigDict()
-    # Task
-    c.task = ml_collections.ConfigDict()
-    c.task.dim = 5  # covariate dimension d
-    c.task.context_len = 40  # training prompt length L = 8d
-    c.task.noise_var = 0.1  # label noise sigma^2 (the query label is noisy too)
-    c.task.query_noise = True  # noisy y_q, as in the authors' code
-    c.task.eval_prompts = 20000  # fresh prompts per evaluation length
-    c.task.baseline_prompts = 40000  # MC prompts per seed for the baselines at L (claim C1)
-    c.task.curve_prompts = 5000  # MC prompts per seed for the baselines at other L (F5)
-    c.task.eval_lens = (10, 20, 40, 60, 100, 200)  # test prompt lengths (F4, F5, F11)
-    # Model
-    c.model = ml_collections.ConfigDict()
-    c.model.num_heads = 2  # the main model's H (claims C2 and C5 need H=2)
-    c.model.compare_heads = (1, 4)  # extra head counts trained for C3, C4 and F3/F4
-    c.model.linear_baseline = True  # also train fixed-scale linear attention (H=2) for C5
-    c.model.linear_normalization = "none"  # 'none' (fixed scale), 'train' or 'actual'
-    c.model.attention_impl = "merged"  # attention.ATTENTION_IMPLS; merged = same function, faster
-    # Optim
-    c.optim = ml_collections.ConfigDict()
-    c.optim.learning_rate = 1e-3  # Adam, default betas, no schedule
-    c.optim.batch_size = 256  # fresh prompts per step
-    c.optim.num_steps = 8000  # training steps of the H >= 2 softmax models (C2, C4)
-    c.optim.short_steps = 5000  # training steps of H=1 and the linear baseline (C3, C5)
-    c.optim.shared_data = (
-        False  # True: one prompt stream for all seeds (faster, seeds differ by init only)
-    )
-    # Run
-    c.seed = 0  # root PRNG seed
-    c.num_seeds = 4  # vmapped seeds (seed i = fold_in(root, i)); 4 = 2 per core on 2 cores
-    c.log_every = 500  # steps per compiled chunk / metrics record
-    c.checkpoint_every = 4  # chunks between checkpoints
-    return c
+@dataclasses.dataclass(frozen=True)
+class Task:
+    dim: int = field(5, "covariate dimension d", lo=1)
+    context_len: int = field(40, "training prompt length L = 8d", lo=1)
+    noise_var: float = field(0.1, "label noise sigma^2 (the query label is noisy too)", lo=0.0)
+    query_noise: bool = field(True, "noisy y_q, as in the authors' code")
+    eval_prompts: int = field(20000, "fresh prompts per evaluation length", lo=1)
+    baseline_prompts: int = field(40000, "MC prompts per seed for the baselines at L (C1)", lo=1)
+    curve_prompts: int = field(5000, "MC prompts per seed for the baselines at other L (F5)",
+                               lo=1)  # fmt: skip
+    eval_lens: tuple[int, ...] = field((10, 20, 40, 60, 100, 200),
+                                       "test prompt lengths (F4, F5, F11)", lo=1,
+                                       nonempty=True)  # fmt: skip
 
 
-def _quick(c):
-    pass
+@dataclasses.dataclass(frozen=True)
+class Model:
+    num_heads: int = field(2, "the main model's H (claims C2 and C5 need H=2)", lo=1, hi=64)
+    compare_heads: tuple[int, ...] = field((1, 4), "extra head counts trained for C3, C4, F3, F4",
+                                           lo=1, hi=64)  # fmt: skip
+    linear_baseline: bool = field(True, "also train fixed-scale linear attention (H=2) for C5")
+    linear_normalization: str = field("none", "linear attention: 'none' (fixed scale), "
+                                      "'train' or 'actual'",
+                                      choices=("none", "train", "actual"))  # fmt: skip
+    attention_impl: str = field("merged", "attention backend (merged: same function, faster)",
+                                choices=IMPLS)  # fmt: skip
 
 
-def _paper(c):
-    c.model.compare_heads = (1, 4, 8)
-    c.optim.num_steps = 500_000
-    c.optim.short_steps = 500_000
-    c.num_seeds = 5
-    c.log_every = 1000
-    c.checkpoint_every = 20
-    c.task.eval_lens = tuple(range(10, 101, 5)) + (150, 200)
+@dataclasses.dataclass(frozen=True)
+class Optim:
+    learning_rate: float = field(1e-3, "Adam, default betas, no schedule", gt=0.0)
+    batch_size: int = field(256, "fresh prompts per step", lo=1)
+    num_steps: int = field(8000, "training steps of the H >= 2 softmax models (C2, C4)", lo=1)
+    short_steps: int = field(5000, "training steps of H=1 and the linear baseline (C3, C5)", lo=1)
+    shared_data: bool = field(False, "one prompt stream for all seeds (faster; seeds differ by "
+                              "init only)")  # fmt: skip
 
 
-def _smoke(c):
-    """For tests of the plumbing only: tiny and fast, claims are not expected to pass."""
-    c.model.compare_heads = ()
-    c.model.linear_baseline = False
-    c.optim.num_steps = 40
-    c.optim.short_steps = 40
-    c.optim.batch_size = 32
-    c.num_seeds = 2
-    c.log_every = 10
-    c.checkpoint_every = 1
-    c.task.eval_prompts = 256
-    c.task.baseline_prompts = 256
-    c.task.curve_prompts = 256
-    c.task.eval_lens = (20, 40)
+@dataclasses.dataclass(frozen=True)
+class Config:
+    task: Task = section(Task, "prompts x ~ N(0, I_d), beta ~ N(0, I_d / d), noisy labels")
+    model: Model = section(Model, "one-layer multi-head attention read out at the query")
+    optim: Optim = section(Optim, "Adam on fresh prompts")
+    seed: int = field(0, "root PRNG seed", lo=0)
+    num_seeds: int = field(4, "vmapped seeds (seed i = fold_in(root, i)); 4 = 2 per core", lo=1)
+    log_every: int = field(500, "steps per compiled chunk / metrics record", lo=1)
+    checkpoint_every: int = field(4, "chunks between checkpoints", lo=1)
 
 
-PRESETS = {"quick": _quick, "paper": _paper, "smoke": _smoke}
+def smoke(c: Config) -> Config:
+    """Plumbing only: H=2, 40 steps, small evaluation; claims are not expected to pass."""
+    return common.update(c, {
+        "model.compare_heads": (), "model.linear_baseline": False,
+        "optim.num_steps": 40, "optim.short_steps": 40, "optim.batch_size": 32,
+        "num_seeds": 2, "log_every": 10, "checkpoint_every": 1,
+        "task.eval_prompts": 256, "task.baseline_prompts": 256, "task.curve_prompts": 256,
+        "task.eval_lens": (20, 40),
+    })  # fmt: skip
 
 
-def get_config(arg: str | None = None) -> ml_collections.ConfigDict:
-    return common.resolve(arg, PRESETS, base)
+def paper(c: Config) -> Config:
+    """The authors' budget: H in {1, 2, 4, 8}, 500k steps (GPU scale)."""
+    return common.update(c, {
+        "model.compare_heads": (1, 4, 8),
+        "optim.num_steps": 500_000, "optim.short_steps": 500_000,
+        "num_seeds": 5, "log_every": 1000, "checkpoint_every": 20,
+        "task.eval_lens": tuple(range(10, 101, 5)) + (150, 200),
+    })  # fmt: skip
+
+
+PRESETS = {"smoke": smoke, "quick": common.identity, "paper": paper}
+
+
+def get_config(arg: str | None = None):
+    return common.resolve(arg, PRESETS, Config)

@@ -1,4 +1,6 @@
-"""Multi-task in-context regression: head superposition and split-up (He et al., ICML 2025; F9, C8).
+"""Multi-task in-context regression: head superposition and split-up: He et al., "In-Context
+Linear Regression Demystified" (ICML 2025), figure F9 and claim C8 of
+docs/papers/icl_linear_regression.md.
 
 Setting of the authors' multitask notebook: d=6, task 1 reads x1..x4 and task 2 reads x3..x6
 (overlapping), beta_t ~ N(0, I) unscaled, label noise std sqrt(dx * 0.1), noiseless query
@@ -8,14 +10,16 @@ preconditioner (0.547; what 2 heads can do) and with task-specific masked precon
 (0.404). Long and paper presets: superposition (2 < H < 2N) and split-up (H >= 2N) of the
 per-head OV weights per task; the structure bounds are [ours].
 
-    python -m experiments.icl_multitask \
-        --config=configs/icl_multitask.py:quick --workdir=/tmp/icl_multitask
+Command:
+  python -m experiments.icl_multitask \
+      --config=configs/icl_multitask.py:quick --workdir=/tmp/icl_multitask
 
+smoke: plumbing only (H in {2, 3}, 20 steps, seconds); claims are not expected to pass.
 quick: H in {2, 3, 4, 6}, 5000 steps each, 3 seeds; about 2-3 min on a 2-core CPU.
-  Expected: C8 passes. Measured (median of 3 seeds): val 0.562 (H=2; the spec's [calib]
-  0.561), 0.433 (H=3), 0.430 (H=4), 0.422 (H=6). H=2 is bimodal at 5000 steps: over 6 seeds,
-  4 reach 0.556-0.562 and 2 (seed 0 among them) still sit on a 0.93-0.94 plateau, which
-  seed 0 leaves at ~140k steps (long preset).
+  Expected: C8 passes. Measured (median of 3 seeds): val 0.562 (H=2), 0.433 (H=3), 0.430
+  (H=4), 0.422 (H=6). H=2 is bimodal at 5000 steps: over 6 seeds, 4 reach 0.556-0.562 and
+  2 (seed 0 among them) still sit on a 0.93-0.94 plateau, which seed 0 leaves at ~140k steps
+  (long preset).
 long: 200k steps, 1 seed, structure claims on; 37 min on a 2-core CPU (one core busy).
   Measured, committed in paper_figures/long_runs/icl_multitask/: val 0.549 / 0.413 / 0.409
   / 0.409 for H = 2 / 3 / 4 / 6 (task-specific GD optimum 0.404); H=2 is one +- pair serving
@@ -28,73 +32,82 @@ paper: 500k steps, 3 seeds, structure claims on (GPU; not run).
 
 from __future__ import annotations
 
-import ml_collections
+import dataclasses
 
 from configs import common
+from configs.common import field, section
+
+IMPLS = ("reference", "merged", "memory_efficient", "xla")  # attention.ATTENTION_IMPLS
 
 
-def base() -> ml_collections.ConfigDict:
-    c = ml_collections.ConfigDict()
-    # Task
-    c.task = ml_collections.ConfigDict()
-    c.task.dim = 6  # covariate dimension d
-    c.task.context_len = 48  # prompt length L
-    c.task.task_coords = ((0, 1, 2, 3), (2, 3, 4, 5))  # coordinates each task reads
-    c.task.noise_var_per_coord = 0.1  # label noise variance = dx * this (dx = coords per task)
-    c.task.beta_var = 1.0  # beta_t ~ N(0, beta_var I) on its coordinates (unscaled)
-    c.task.query_noise = False  # noiseless query labels, as in the notebook
-    c.task.eval_prompts = 20000  # fresh validation prompts per seed
-    # Model
-    c.model = ml_collections.ConfigDict()
-    c.model.head_counts = (2, 3, 4, 6)  # H values trained (one model each)
-    c.model.structure_claims = False  # check superposition / split-up (long runs only)
-    c.model.attention_impl = "merged"  # attention.ATTENTION_IMPLS (merged: same function)
-    # Optim
-    c.optim = ml_collections.ConfigDict()
-    c.optim.learning_rate = 1e-3  # Adam, default betas
-    c.optim.batch_size = 256  # fresh prompts per step
-    c.optim.num_steps = 5000  # training steps per model
-    # Run
-    c.seed = 0  # root PRNG seed
-    c.num_seeds = 3  # vmapped seeds (seed i = fold_in(root, i))
-    c.log_every = 500  # steps per compiled chunk / metrics record
-    c.checkpoint_every = 4  # chunks between checkpoints
-    return c
+@dataclasses.dataclass(frozen=True)
+class Task:
+    dim: int = field(6, "covariate dimension d", lo=1)
+    context_len: int = field(48, "prompt length L", lo=2)
+    task_coords: tuple[tuple[int, ...], ...] = field(((0, 1, 2, 3), (2, 3, 4, 5)),
+                                                     "coordinates each task reads",
+                                                     nonempty=True)  # fmt: skip
+    noise_var_per_coord: float = field(0.1, "label noise variance = dx * this (dx = coords "
+                                       "per task)", lo=0.0)  # fmt: skip
+    beta_var: float = field(1.0, "beta_t ~ N(0, beta_var I) on its coordinates (unscaled)",
+                            gt=0.0)  # fmt: skip
+    query_noise: bool = field(False, "noisy query labels (the notebook's are noiseless)")
+    eval_prompts: int = field(20000, "fresh validation prompts per seed", lo=1)
 
 
-def _quick(c):
-    pass
+@dataclasses.dataclass(frozen=True)
+class Model:
+    head_counts: tuple[int, ...] = field((2, 3, 4, 6), "H values trained (one model each)",
+                                         lo=1, hi=64, nonempty=True)  # fmt: skip
+    structure_claims: bool = field(False, "check superposition / split-up (long runs only)")
+    attention_impl: str = field("merged", "attention backend (merged: same function, faster)",
+                                choices=IMPLS)  # fmt: skip
 
 
-def _paper(c):
-    c.optim.num_steps = 500_000
-    c.num_seeds = 3
-    c.log_every = 1000
-    c.checkpoint_every = 20
-    c.model.structure_claims = True
+@dataclasses.dataclass(frozen=True)
+class Optim:
+    learning_rate: float = field(1e-3, "Adam, default betas", gt=0.0)
+    batch_size: int = field(256, "fresh prompts per step", lo=1)
+    num_steps: int = field(5000, "training steps per model", lo=1)
 
 
-def _long(c):
-    """CPU stand-in for the paper preset's structure runs (the spec: 200k+ steps)."""
-    c.optim.num_steps = 200_000
-    c.num_seeds = 1  # one seed: about 30 min on one CPU core
-    c.log_every = 2000
-    c.checkpoint_every = 10
-    c.model.structure_claims = True
+@dataclasses.dataclass(frozen=True)
+class Config:
+    task: Task = section(Task, "overlapping linear tasks, one output each")
+    model: Model = section(Model, "one-layer multi-head softmax attention, one model per H")
+    optim: Optim = section(Optim, "Adam on fresh prompts")
+    seed: int = field(0, "root PRNG seed", lo=0)
+    num_seeds: int = field(3, "vmapped seeds (seed i = fold_in(root, i))", lo=1)
+    log_every: int = field(500, "steps per compiled chunk / metrics record", lo=1)
+    checkpoint_every: int = field(4, "chunks between checkpoints", lo=1)
 
 
-def _smoke(c):
-    """Plumbing only: tiny and fast, claims are not expected to pass."""
-    c.model.head_counts = (2, 3)
-    c.optim.num_steps = 20
-    c.optim.batch_size = 32
-    c.task.eval_prompts = 256
-    c.log_every = 10
-    c.num_seeds = 2
+def smoke(c: Config) -> Config:
+    """Plumbing only: H in {2, 3}, 20 steps; claims are not expected to pass."""
+    return common.update(c, {
+        "model.head_counts": (2, 3), "optim.num_steps": 20, "optim.batch_size": 32,
+        "task.eval_prompts": 256, "log_every": 10, "num_seeds": 2,
+    })  # fmt: skip
 
 
-PRESETS = {"quick": _quick, "long": _long, "paper": _paper, "smoke": _smoke}
+def long(c: Config) -> Config:
+    """CPU stand-in for the paper preset's structure runs (200k+ steps)."""
+    return common.update(c, {
+        "optim.num_steps": 200_000, "num_seeds": 1, "log_every": 2000,
+        "checkpoint_every": 10, "model.structure_claims": True,
+    })  # fmt: skip
 
 
-def get_config(arg: str | None = None) -> ml_collections.ConfigDict:
-    return common.resolve(arg, PRESETS, base)
+def paper(c: Config) -> Config:
+    """The authors' budget: 500k steps, 3 seeds, structure claims on (GPU)."""
+    return common.update(c, {
+        "optim.num_steps": 500_000, "num_seeds": 3, "log_every": 1000,
+        "checkpoint_every": 20, "model.structure_claims": True,
+    })  # fmt: skip
+
+
+PRESETS = {"smoke": smoke, "quick": common.identity, "long": long, "paper": paper}
+
+
+def get_config(arg: str | None = None):
+    return common.resolve(arg, PRESETS, Config)

@@ -1,7 +1,9 @@
-"""Glue shared by the in-context-regression family: train an ICLAttention over seeds, evaluate.
+"""The in-context-regression family's shared code: train an ICLAttention over seeds, evaluate.
 
-Used by icl_linear_regression, icl_anisotropic and icl_multitask, so none of them copies the
-training loop: they differ only in the sampler's keyword arguments and the model.
+Used by the icl_linear_regression, icl_anisotropic and icl_multitask experiment packages
+(He et al., "In-Context Linear Regression Demystified", ICML 2025; see
+docs/papers/icl_linear_regression.md), so none of them copies the training loop: they differ
+only in the sampler's keyword arguments and the model.
 """
 
 from __future__ import annotations

@@ -1,5 +1,7 @@
-"""icl_anisotropic ([ours] setting): the quick config's claims C6/F10, the workdir contract,
-and unit tests of the preconditioned-GD risk theory against Monte Carlo and the spec."""
+"""icl_anisotropic ([ours] setting): the quick config's claims C6/F10 and the workdir contract
+(slow tier), and unit tests of the preconditioned-GD risk theory against Monte Carlo and the
+isotropic closed form (fast tier). The smoke run and its golden values are in
+tests/smoke_test.py."""
 
 import numpy as np
 import pytest
@@ -8,9 +10,10 @@ from attn_theory import validation
 from attn_theory.theory import icl as theory
 from attn_theory.theory import icl_preconditioned as precond
 from configs import icl_anisotropic as config_lib
-from experiments import icl_anisotropic as exp
 from experiments import launch
 from tests import contract
+
+exp = launch.load("icl_anisotropic")
 
 
 @pytest.fixture(scope="module")
@@ -19,15 +22,17 @@ def quick(tmp_path_factory):
     return workdir, launch.execute(exp, config_lib.get_config("quick"), workdir)
 
 
+@pytest.mark.slow
 def test_workdir_contract(quick):
     contract.assert_workdir(
         quick[0],
-        num_seeds=2,
+        num_seeds=config_lib.get_config("quick").num_seeds,
         figures=("f10_preconditioner", "f10_alignment"),
         metrics_keys={"steps_per_s", "eta_s", "loss"},
     )
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("prefix", ["C6", "F10"])
 def test_claims(quick, prefix):
     claims = {k: v for k, v in quick[1]["claims"].items() if k.startswith(prefix)}
@@ -42,7 +47,8 @@ def _toeplitz(d, rho):
 
 
 def test_isotropic_optimum_is_spec_eta_star():
-    # Spec section 3: eta* = 0.8602 and R* = 0.2398 at d=5, L=40, s2=0.1.
+    # With Sigma = I the optimum is eta* I: eta* = 0.8602 and R* = 0.2398 at d=5, L=40, s2=0.1
+    # (the isotropic closed form, docs/papers/icl_linear_regression.md).
     d = 5
     g = precond.optimal_preconditioner(np.eye(d), np.eye(d) / d, 0.1, 40)
     np.testing.assert_allclose(g, 0.8602 * np.eye(d), atol=1e-4)
@@ -72,7 +78,7 @@ def test_anisotropic_risk_matches_monte_carlo_and_is_minimal():
     [("task", "rho", 1.0), ("optim", "learning_rate", -1e-3), ("model", "num_heads", 0)],
 )
 def test_bad_config_names_field(section, name, value):
-    cfg = config_lib.get_config("quick")
+    cfg = config_lib.get_config("quick").to_dict()
     cfg[section][name] = value
     with pytest.raises(validation.ConfigError, match=f"{section}.{name}"):
         launch.build_config(exp, cfg)

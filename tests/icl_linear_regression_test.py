@@ -1,16 +1,21 @@
-"""End-to-end in-context regression: the quick config's claims C1-C5 and the workdir contract.
+"""In-context linear regression: the quick config's claims C1-C5 and workdir contract (slow
+tier), and unit tests of the closed forms (fast tier).
 
-One quick run (module fixture) is shared by every claim test; bounds are the spec's.
+One quick run (module fixture) is shared by every claim test; bounds are those of
+docs/papers/icl_linear_regression.md. The smoke run and its golden values are in
+tests/smoke_test.py.
 """
 
 import numpy as np
 import pytest
 
+from attn_theory import validation
 from attn_theory.theory import icl as theory
 from configs import icl_linear_regression as icl_config
-from experiments import icl_linear_regression as icl
 from experiments import launch
 from tests import contract
+
+icl = launch.load("icl_linear_regression")
 
 
 @pytest.fixture(scope="module")
@@ -20,6 +25,7 @@ def quick(tmp_path_factory):
     return workdir, summary
 
 
+@pytest.mark.slow
 def test_workdir_contract(quick):
     figures = (
         "f1_kq_ov_heatmaps",
@@ -44,16 +50,18 @@ def _assert_claims(summary, prefix):
     assert not failed, failed
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("prefix", ["C1", "C2", "C3", "C4", "C5"])
 def test_claims(quick, prefix):
     _assert_claims(quick[1], prefix)
 
 
 def test_closed_forms_match_spec_numbers():
-    # Spec section 3: eta* = 0.8602, R* = 0.2398 at d=5, L=40, s2=0.1.
+    # By hand from the GD risk 1 + s2 - eta* (docs/papers/icl_linear_regression.md):
+    # eta* = 0.8602, R* = 0.2398 at d=5, L=40, s2=0.1.
     assert abs(theory.eta_star(5, 40, 0.1) - 0.8602) < 1e-4
     assert abs(theory.gd_risk_opt(5, 40, 0.1) - 0.2398) < 1e-4
-    # Spec C7: single-head optimum of the approximate loss is 0.372 +- 0.001.
+    # Claim C7: the single-head optimum of the approximate loss is 0.372 +- 0.001.
     om, mu, val = theory.single_head_optimum(5, 40, 0.1)
     assert abs(val - 0.372) < 1e-3
     assert abs(theory.approx_loss([om], [mu], 5, 40, 0.1) - val) < 1e-9
@@ -81,3 +89,15 @@ def test_two_head_first_order_expansion_is_dgd():
     pair = theory.reduced_softmax_predict(x, y, xq, [om, -om], [mu, -mu])
     dgd = theory.dgd_predict(x, y, xq, 2 * om * mu)
     assert np.linalg.norm(pair - dgd) / np.linalg.norm(dgd) < 1e-2
+
+
+@pytest.mark.parametrize("override, field", [
+    ("model.linear_normalization='sum'", "model.linear_normalization"),
+    ("optim.learning_rate=-1.0", "optim.learning_rate"), ("num_seeds=0", "num_seeds"),
+    ("task.eval_lens=()", "task.eval_lens"),
+    ("model.attention_impl='fast'", "model.attention_impl"),
+])  # fmt: skip
+def test_bad_config_raises_naming_field(override, field):
+    path, value = override.split("=")
+    with pytest.raises(validation.ConfigError, match=field.replace(".", r"\.")):
+        launch.build_config(icl, icl_config.get_config(f"quick,{path}={value}"))

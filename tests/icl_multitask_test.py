@@ -1,5 +1,7 @@
-"""icl_multitask: the quick config's claim C8, the workdir contract, and unit tests of the
-multi-task sampler settings, the closed-form reference levels and the head-structure metrics."""
+"""icl_multitask: the quick config's claim C8 and the workdir contract (slow tier), and unit
+tests of the multi-task sampler settings, the closed-form reference levels and the
+head-structure metrics (fast tier). The smoke run and its golden values are in
+tests/smoke_test.py."""
 
 import os
 
@@ -11,9 +13,11 @@ from attn_theory import validation
 from attn_theory.tasks import linear_regression
 from attn_theory.theory import icl_preconditioned as precond
 from configs import icl_multitask as config_lib
-from experiments import icl_multitask as exp
 from experiments import launch
+from experiments.icl_multitask import run as mt_run
 from tests import contract
+
+exp = launch.load("icl_multitask")
 
 
 @pytest.fixture(scope="module")
@@ -22,6 +26,7 @@ def quick(tmp_path_factory):
     return workdir, launch.execute(exp, config_lib.get_config("quick"), workdir)
 
 
+@pytest.mark.slow
 def test_workdir_contract(quick):
     workdir, _ = quick
     contract.assert_workdir(
@@ -34,6 +39,7 @@ def test_workdir_contract(quick):
     assert res["h6/mu"].shape == (config_lib.get_config("quick").num_seeds, 6, 2)
 
 
+@pytest.mark.slow
 def test_claim_c8(quick):
     c = quick[1]["claims"]["C8_ordering"]
     assert c["passed"], (c["value"], c["bound"])
@@ -45,7 +51,7 @@ def _cfg():
 
 def test_sampler_matches_notebook_setting():
     cfg = _cfg()
-    b = linear_regression.sample(jax.random.key(0), 4000, **exp.sample_kwargs(cfg))
+    b = linear_regression.sample(jax.random.key(0), 4000, **mt_run.sample_kwargs(cfg))
     beta = np.asarray(b["beta"])  # [B, T, d]: task 1 reads x1..x4, task 2 x3..x6
     assert np.all(beta[:, 0, 4:] == 0) and np.all(beta[:, 1, :2] == 0)
     assert abs(beta[:, 0, :4].var() - 1) < 0.05  # unscaled beta ~ N(0, I)
@@ -58,7 +64,7 @@ def test_sampler_matches_notebook_setting():
 def test_reference_levels():
     # By hand (module docstring of theory/icl_preconditioned.py): task-specific optimum
     # eta = 1/(1 + (1 + dx + s2)/L) with dx=4, s2=0.4, L=48, risk dx (1 - eta) = 0.4045.
-    refs = exp.theory_refs(_cfg())
+    refs = mt_run.theory_refs(_cfg())
     eta = 1 / (1 + 5.4 / 48)
     assert abs(refs["masked"] - 4 * (1 - eta)) < 1e-9
     # The shared isotropic level against Monte Carlo (the [calib] H=2 val is 0.561).
@@ -72,7 +78,7 @@ def test_reference_levels():
 
 def test_head_structure_on_constructed_heads():
     d, T = 6, 2
-    m = exp.masks(_cfg())
+    m = mt_run.masks(_cfg())
     kq = np.zeros((1, 3, d + T, d + T))
     ov = np.zeros((1, 3, d + T, T))
     kq[0, 0, :d, :d] = np.diag(m[0])  # head 0: task 1 only
@@ -81,7 +87,7 @@ def test_head_structure_on_constructed_heads():
     ov[0, 1, d, 0] = -2.0
     kq[0, 2, :d, :d] = np.diag(m[1])
     ov[0, 2, d, 0], ov[0, 2, d + 1, 1] = 1.0, 1.0  # head 2: superposed, both tasks
-    s = exp.head_structure(kq, ov, m)
+    s = mt_run.head_structure(kq, ov, m)
     np.testing.assert_allclose(s["selectivity"][0], [1.0, 1.0, 0.5])
     np.testing.assert_allclose(s["mu_sum"][0], [1.0, 1.0])
     # Gamma_1 = 2 P1 + (-2)(-P1) + P2 = 4 P1 + P2 and Gamma_2 = P2 (P_t = diag(mask_t)).
@@ -92,11 +98,9 @@ def test_head_structure_on_constructed_heads():
 
 
 def test_bad_config_names_field():
-    cfg = config_lib.get_config("quick")
-    cfg.task.task_coords = ((0, 1), (5, 6))
+    cfg = config_lib.get_config("quick,task.task_coords=((0, 1), (5, 6))")
     with pytest.raises(validation.ConfigError, match="task.task_coords"):
         launch.build_config(exp, cfg)
-    cfg = config_lib.get_config("quick")
-    cfg.model.head_counts = (2, 0)
+    cfg = config_lib.get_config("quick,model.head_counts=(2, 0)")
     with pytest.raises(validation.ConfigError, match="model.head_counts"):
         launch.build_config(exp, cfg)

@@ -2,7 +2,8 @@
 
 The query token [x_q; 0] attends to the L context tokens [x_l; y_l] only (not to itself).
 Each head has its own full-size W_Q, W_K, W_V in R^{D x D} (D = d + T), the output map O
-reads all heads; no residual, MLP, LayerNorm or positions (He et al. 2025, Sec. 1 of spec).
+reads all heads; no residual, MLP, LayerNorm or positions (He et al. 2025; see
+docs/papers/icl_linear_regression.md).
 """
 
 from __future__ import annotations
@@ -16,6 +17,12 @@ from attn_theory import attention
 from attn_theory.tasks import linear_regression
 
 Array = jax.Array
+
+ATTENTION = "MultiHeadAttention_0"
+"""The attention submodule's name in the parameter tree, set explicitly (not left to Flax's
+automatic naming, which would change if a submodule were added). It keeps the name Flax gave it
+before, because Flax derives each parameter's initial value from the module path: another name
+would move every trained number."""
 
 
 class ICLAttention(nn.Module):
@@ -50,19 +57,20 @@ class ICLAttention(nn.Module):
             scale=dim**-0.5,
             attn_kwargs=kwargs,
             impl=self.attention_impl,
+            name=ATTENTION,
         )(z_q, z_ctx)
         return out[:, 0], inter
 
 
 def merged_weights(params, scale_dim: int | None = None) -> tuple[Array, Array]:
     """KQ_h [H, D, D] (score = z_l^T KQ_h z_q) and OV_h [H, D, T] from trained params."""
-    p = params["params"]["MultiHeadAttention_0"]
+    p = params["params"][ATTENTION]
     dim = p["w_q"].shape[1] if scale_dim is None else scale_dim
     return attention.merged_kq_ov(p["w_q"], p["w_k"], p["w_v"], p["w_o"], dim**-0.5)
 
 
 def head_patterns(kq_hdd: Array, ov_hdt: Array, d: int, task: int = 0) -> dict[str, Array]:
-    """Pattern metrics per head (spec Sec. 2); arrays [H] unless stated.
+    """Pattern metrics per head; arrays [H] unless stated.
 
     omega: mean diagonal of the x-block B_h; mu: y-slot -> output entry of OV_h;
     diag_ratio = ||diag B||/||B||_F; homogeneity = var(diag B)/mean(diag B)^2;

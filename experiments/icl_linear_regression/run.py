@@ -1,97 +1,26 @@
-"""In-context linear regression with multi-head softmax attention (He et al., ICML 2025).
+"""In-context linear regression with multi-head softmax attention (He et al., ICML 2025), the run.
 
 Trains one-layer attention models (H heads, plus the comparison head counts and a fixed-scale
 linear-attention baseline) on fresh prompts, all seeds vmapped in one program per model, then
 measures the emergent KQ/OV patterns, the debiased-GD match, the estimator comparison and
-length generalisation. Claims C1-C5 of the spec. Figures in icl_linear_regression_plots.py.
-
-    python -m experiments.icl_linear_regression \
-        --config=configs/icl_linear_regression.py:quick --workdir=/tmp/icl
+length generalisation. Every array the claims (claims.py) and figures (plots.py) need,
+closed-form curves included, is computed here and saved.
 """
 
 from __future__ import annotations
 
-import dataclasses
-
 import jax
 import numpy as np
 
-from attn_theory import attention, train, validation
+from attn_theory import train
 from attn_theory.models import icl
 from attn_theory.theory import icl as theory
-from experiments import icl_claims, icl_common, launch
-from experiments import icl_linear_regression_plots as plots
-
-NAME = "icl_linear_regression"
-
-
-@dataclasses.dataclass(frozen=True)
-class TaskConfig:
-    dim: int = 5
-    context_len: int = 40
-    noise_var: float = 0.1
-    query_noise: bool = True
-    eval_prompts: int = 20000
-    baseline_prompts: int = 40000
-    curve_prompts: int = 5000
-    eval_lens: tuple[int, ...] = (10, 20, 40, 60, 100, 200)
-
-
-@dataclasses.dataclass(frozen=True)
-class ModelConfig:
-    num_heads: int = 2
-    compare_heads: tuple[int, ...] = (1, 4)
-    linear_baseline: bool = True
-    linear_normalization: str = "none"
-    attention_impl: str = "reference"
-
-
-@dataclasses.dataclass(frozen=True)
-class OptimConfig:
-    learning_rate: float = 1e-3
-    batch_size: int = 256
-    num_steps: int = 8000
-    short_steps: int = 5000
-    shared_data: bool = False
-
-
-@dataclasses.dataclass(frozen=True)
-class Config:
-    task: TaskConfig = TaskConfig()
-    model: ModelConfig = ModelConfig()
-    optim: OptimConfig = OptimConfig()
-    seed: int = 0
-    num_seeds: int = 3
-    log_every: int = 500
-    checkpoint_every: int = 4
+from configs.icl_linear_regression import Config
+from experiments import icl_family
 
 
 def validate(cfg: Config) -> None:
-    validation.int_range("task.dim", cfg.task.dim, 1)
-    validation.int_range("task.context_len", cfg.task.context_len, 1)
-    validation.check(cfg.task.noise_var >= 0, "task.noise_var", "must be >= 0")
-    validation.int_range("task.eval_prompts", cfg.task.eval_prompts, 1)
-    validation.int_range("task.baseline_prompts", cfg.task.baseline_prompts, 1)
-    validation.int_range("task.curve_prompts", cfg.task.curve_prompts, 1)
-    validation.check(
-        len(cfg.task.eval_lens) > 0 and min(cfg.task.eval_lens) >= 1,
-        "task.eval_lens",
-        "must be a non-empty list of lengths >= 1",
-    )
-    validation.int_range("model.num_heads", cfg.model.num_heads, 1, 64)
-    for h in cfg.model.compare_heads:
-        validation.int_range("model.compare_heads", h, 1, 64)
-    validation.one_of(
-        "model.linear_normalization", cfg.model.linear_normalization, ("none", "train", "actual")
-    )
-    validation.one_of("model.attention_impl", cfg.model.attention_impl, attention.ATTENTION_IMPLS)
-    validation.positive("optim.learning_rate", cfg.optim.learning_rate)
-    validation.int_range("optim.batch_size", cfg.optim.batch_size, 1)
-    validation.int_range("optim.num_steps", cfg.optim.num_steps, 1)
-    validation.int_range("optim.short_steps", cfg.optim.short_steps, 1)
-    validation.int_range("num_seeds", cfg.num_seeds, 1)
-    validation.int_range("log_every", cfg.log_every, 1)
-    validation.int_range("checkpoint_every", cfg.checkpoint_every, 1)
+    """Cross-field rules: none (every field's bounds are declared in the schema)."""
 
 
 def sample_kwargs(cfg: Config, context_len: int | None = None) -> dict:
@@ -123,7 +52,7 @@ def model_specs(cfg: Config) -> dict[str, icl.ICLAttention]:
 
 
 def steps_for(cfg: Config, name: str) -> int:
-    """The spec's budgets: H=1 and the linear baseline need only short_steps (C3, C5)."""
+    """H=1 and the linear baseline train only short_steps (C3, C5: they converge sooner)."""
     return cfg.optim.short_steps if name in ("softmax_h1", "linear_h2") else cfg.optim.num_steps
 
 
@@ -134,16 +63,16 @@ def run(cfg: Config, key: jax.Array, hooks: train.Hooks | None = None) -> dict[s
     keys = train.seed_keys(train_root, cfg.num_seeds)
     eval_keys = train.seed_keys(eval_root, cfg.num_seeds)
     evals = {
-        L: icl_common.eval_batches(
+        L: icl_family.eval_batches(
             jax.vmap(lambda k, L=L: jax.random.fold_in(k, L))(eval_keys),
             cfg.task.eval_prompts,
             sample_kwargs(cfg, L),
         )
         for L in lens
     }
-    out: dict[str, np.ndarray] = {"eval_lens": np.tile(np.asarray(lens), (cfg.num_seeds, 1))}
+    out: dict[str, np.ndarray] = {"const_eval_lens": np.asarray(lens)}
     for name, model in model_specs(cfg).items():
-        params, hist = icl_common.train_icl(
+        params, hist = icl_family.train_icl(
             keys,
             model,
             sample_kwargs(cfg),
@@ -160,10 +89,10 @@ def run(cfg: Config, key: jax.Array, hooks: train.Hooks | None = None) -> dict[s
         out[f"{name}/train_loss"] = hist["loss"]
         out[f"{name}/omega_hist"] = hist["omega"]
         out[f"{name}/mu_hist"] = hist["mu"]
-        out[f"{name}/steps"] = np.tile(hist["step"], (cfg.num_seeds, 1))
+        out[f"const_{name}/steps"] = np.asarray(hist["step"])
         out[f"{name}/loss_vs_len"] = np.stack(
             [
-                icl_common.mse(icl_common.predict(model, params, evals[L]), evals[L]["y_q"])
+                icl_family.mse(icl_family.predict(model, params, evals[L]), evals[L]["y_q"])
                 for L in lens
             ],
             -1,
@@ -183,10 +112,29 @@ def run(cfg: Config, key: jax.Array, hooks: train.Hooks | None = None) -> dict[s
         }
         unit = theory.dgd_predict(flat["x"], flat["y"][..., 0], flat["x_q"], 1.0)
         dgd = unit.reshape(n_s, n_b) * out[f"{name}/eta"][:, None]
-        pred = np.asarray(icl_common.predict(model, params, ev))[..., 0]
+        pred = np.asarray(icl_family.predict(model, params, ev))[..., 0]
         out[f"{name}/dgd_rel_err"] = np.mean((pred - dgd) ** 2, -1) / np.mean(dgd**2, -1)
     out.update(baselines(cfg, eval_root))
+    out.update(theory_curves(cfg))
     return out
+
+
+def theory_curves(cfg: Config) -> dict[str, np.ndarray]:
+    """Closed-form references for the claims and figures (const_: no seed axis)."""
+    d, L0, s2, lens = cfg.task.dim, cfg.task.context_len, cfg.task.noise_var, cfg.task.eval_lens
+    fine = np.linspace(min(lens), max(lens), 200)
+    eta = theory.eta_star(d, L0, s2)
+    return {
+        "const_fine_lens": fine,
+        "const_eta_star": np.asarray(eta),
+        "const_gd_risk_opt": np.asarray(theory.gd_risk_opt(d, L0, s2)),  # R* at the train L
+        "const_gd_opt_curve": np.asarray(theory.gd_risk_opt(d, fine, s2)),
+        "const_gd_0897_curve": np.asarray(theory.gd_risk(0.897, d, fine, s2)),
+        # Fixed-scale linear attention: GD at eta = c L with c = eta*_L0 / L0 (F11).
+        "const_linear_curve": np.asarray(theory.linear_attention_risk(eta / L0, fine, d, s2)),
+        "const_bayes_asymptotic": np.asarray(theory.bayes_risk_asymptotic(0.2, 3.0)),
+        "const_gd_asymptotic": np.asarray(theory.gd_risk_asymptotic(0.2, 3.0)),
+    }
 
 
 def baselines(cfg: Config, eval_root) -> dict[str, np.ndarray]:
@@ -205,7 +153,7 @@ def baselines(cfg: Config, eval_root) -> dict[str, np.ndarray]:
 
     for L in lens:
         s, b = cfg.num_seeds, n_prompts(L)
-        ev = icl_common.eval_batches(
+        ev = icl_family.eval_batches(
             jax.vmap(lambda k, L=L: jax.random.fold_in(k, L))(keys), b, sample_kwargs(cfg, L)
         )
         x, y, xq, yq = (
@@ -224,10 +172,3 @@ def baselines(cfg: Config, eval_root) -> dict[str, np.ndarray]:
         for k, p in preds.items():
             res[k].append(np.mean(((p - yq) ** 2).reshape(s, b), -1))
     return {f"baseline/{k}": np.stack(v, -1) for k, v in res.items()}
-
-
-claims = icl_claims.claims
-plot = plots.plot
-
-if __name__ == "__main__":
-    launch.cli(__name__)

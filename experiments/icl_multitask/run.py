@@ -1,88 +1,30 @@
-"""Multi-task in-context regression: loss ordering over H (C8) and head structure (F9).
+"""Multi-task in-context regression (He et al., ICML 2025; F9, C8), the run.
 
-One model per H through the shared ICL loop (icl_common.train_icl), seeds vmapped. Per head h
-and task t: mu_ht = OV_h[y_t -> out_t]; the task selectivity max_t|mu_ht| / sum_t|mu_ht|
+One model per H through the shared ICL loop (experiments/icl_family.py), seeds vmapped. Per
+head h and task t: mu_ht = OV_h[y_t -> out_t]; the task selectivity max_t|mu_ht| / sum_t|mu_ht|
 (1: the head serves one task, 0.5: superposed); Gamma_t = sum_h mu_ht B_h against the
-optimal masked preconditioner (theory/icl_preconditioned.py).
-
-    python -m experiments.icl_multitask \
-        --config=configs/icl_multitask.py:quick --workdir=/tmp/icl_multitask
+optimal masked preconditioner (theory/icl_preconditioned.py). The closed-form reference levels
+the figures need are saved as const_ arrays.
 """
 
 from __future__ import annotations
-
-import dataclasses
 
 import jax
 import jax.numpy as jnp
 import numpy as np
 
-from attn_theory import attention, train, validation
+from attn_theory import train, validation
 from attn_theory.models import icl
 from attn_theory.theory import icl_preconditioned as precond
-from experiments import icl_common, launch
-from experiments import icl_multitask_report as report
-
-NAME = "icl_multitask"
-
-
-@dataclasses.dataclass(frozen=True)
-class TaskConfig:
-    dim: int = 6
-    context_len: int = 48
-    task_coords: tuple[tuple[int, ...], ...] = ((0, 1, 2, 3), (2, 3, 4, 5))
-    noise_var_per_coord: float = 0.1
-    beta_var: float = 1.0
-    query_noise: bool = False
-    eval_prompts: int = 20000
-
-
-@dataclasses.dataclass(frozen=True)
-class ModelConfig:
-    head_counts: tuple[int, ...] = (2, 3, 4, 6)
-    structure_claims: bool = False
-    attention_impl: str = "merged"
-
-
-@dataclasses.dataclass(frozen=True)
-class OptimConfig:
-    learning_rate: float = 1e-3
-    batch_size: int = 256
-    num_steps: int = 5000
-
-
-@dataclasses.dataclass(frozen=True)
-class Config:
-    task: TaskConfig = TaskConfig()
-    model: ModelConfig = ModelConfig()
-    optim: OptimConfig = OptimConfig()
-    seed: int = 0
-    num_seeds: int = 1
-    log_every: int = 500
-    checkpoint_every: int = 4
+from configs.icl_multitask import Config
+from experiments import icl_family
 
 
 def validate(cfg: Config) -> None:
+    """Cross-field rule: task coordinates are indices of x (in [0, task.dim))."""
     t = cfg.task
-    validation.int_range("task.dim", t.dim, 1)
-    validation.int_range("task.context_len", t.context_len, 2)
-    ok = len(t.task_coords) >= 1 and all(
-        len(c) >= 1 and all(0 <= i < t.dim for i in c) for c in t.task_coords
-    )
+    ok = all(len(c) >= 1 and all(0 <= i < t.dim for i in c) for c in t.task_coords)
     validation.check(ok, "task.task_coords", f"need non-empty lists of indices in [0, {t.dim})")
-    validation.check(t.noise_var_per_coord >= 0, "task.noise_var_per_coord", "must be >= 0")
-    validation.positive("task.beta_var", t.beta_var)
-    validation.int_range("task.eval_prompts", t.eval_prompts, 1)
-    validation.check(len(cfg.model.head_counts) > 0, "model.head_counts", "must be non-empty")
-    for h in cfg.model.head_counts:
-        validation.int_range("model.head_counts", h, 1, 64)
-    validation.one_of("model.attention_impl", cfg.model.attention_impl, attention.ATTENTION_IMPLS)
-    validation.positive("optim.learning_rate", cfg.optim.learning_rate)
-    validation.int_range("optim.batch_size", cfg.optim.batch_size, 1)
-    validation.int_range("optim.num_steps", cfg.optim.num_steps, 1)
-    validation.int_range("num_seeds", cfg.num_seeds, 1)
-    validation.int_range("log_every", cfg.log_every, 1)
-    validation.int_range("checkpoint_every", cfg.checkpoint_every, 1)
 
 
 def masks(cfg: Config) -> np.ndarray:
@@ -146,13 +88,13 @@ def run(cfg: Config, key: jax.Array, hooks: train.Hooks | None = None) -> dict[s
     kwargs, m = sample_kwargs(cfg), masks(cfg)
     train_root, eval_root = jax.random.split(key)
     keys = train.seed_keys(train_root, cfg.num_seeds)
-    ev = icl_common.eval_batches(
+    ev = icl_family.eval_batches(
         train.seed_keys(eval_root, cfg.num_seeds), cfg.task.eval_prompts, kwargs
     )
     out: dict[str, np.ndarray] = {}
     for h in cfg.model.head_counts:
         model = icl.ICLAttention(num_heads=h, attention_impl=cfg.model.attention_impl)
-        params, hist = icl_common.train_icl(
+        params, hist = icl_family.train_icl(
             keys,
             model,
             kwargs,
@@ -163,18 +105,12 @@ def run(cfg: Config, key: jax.Array, hooks: train.Hooks | None = None) -> dict[s
             name=f"multitask_h{h}",
             hooks=hooks,
         )
-        out["steps"] = np.tile(hist["step"], (cfg.num_seeds, 1))
+        out["const_steps"] = np.asarray(hist["step"])
         out[f"h{h}/train_loss"] = hist["loss"]
-        out[f"h{h}/val"] = icl_common.mse(icl_common.predict(model, params, ev), ev["y_q"])
+        out[f"h{h}/val"] = icl_family.mse(icl_family.predict(model, params, ev), ev["y_q"])
         kq, ov = (np.asarray(a) for a in jax.vmap(icl.merged_weights)(params))
         out[f"h{h}/kq"], out[f"h{h}/ov"] = kq, ov
         for k, v in head_structure(kq, ov, m).items():
             out[f"h{h}/{k}"] = v
+    out.update({f"const_risk_{k}": np.asarray(v) for k, v in theory_refs(cfg).items()})
     return out
-
-
-claims = report.claims
-plot = report.plot
-
-if __name__ == "__main__":
-    launch.cli(__name__)
