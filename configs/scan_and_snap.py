@@ -10,78 +10,101 @@ l2-normalised attention output, SGD momentum 0.9 with separate rates eta_Y = rat
   - snap: entropy and common-token mass over 400 iterations at eta_Z = 1, ratio 1 vs 10;
   - the same scan and snap in an embedding-based 1-layer transformer (W_q, W_k, W_v, decoder;
     a demonstration [ours], no paper numbers to match).
-Claims B-P1..B-P6 of the spec (shared/papers/specs/memorization_and_scan_snap.md, B9); the
-bounds of B-P1..B-P6 come from the authors' logs and our numpy re-implementation [ours].
-The distinct-only entropy definition of Fig. 6 is our reconstruction [ours] (it matches the
-authors' table; the entropy over all support tokens does not).
+Claims B-P1..B-P6 are listed with their bounds, kinds and statistics in
+docs/papers/scan_and_snap.md; the bounds come from the authors' logs and table and from our
+re-implementation [ours]. The distinct-only entropy definition of Fig. 6 is our reconstruction
+[ours] (it matches the authors' table; the entropy over all support tokens does not).
 
-    python -m experiments.scan_and_snap --config=configs/scan_and_snap.py:quick \
-        --workdir=/tmp/scan_and_snap
+Command:
+  python -m experiments.scan_and_snap --config=configs/scan_and_snap.py:quick \
+      --workdir=/tmp/scan_and_snap
+
+smoke: plumbing only (1 query panel, short runs, 2 seeds; a few seconds); claims need not pass.
 
 quick: 3 seeds, about 75 s of CPU time (1-1.5 min wall on an idle 2-core CPU). Expected:
-13 of 15 checks pass; B-P4_fig6_table misses narrowly (max |H - table| 0.065 vs 0.06 in the
-noisiest cell, 1 query / eta_Z 3 / ratio 2, seed std 0.12) and B-P5_snap_frozen misses
-(|H(400) - H(60)| 0.035 vs 0.02: after the snap the entropy keeps creeping up slowly).
-For 5 and 10 queries every Fig. 6 cell is within 0.02 of the authors' table; the 1- and
-3-query panels (largest seed spread) are within 0.075. paper: 10 seeds as in
-the paper (the model is tiny; a few CPU minutes).
+  13 of 15 checks pass; B-P4_fig6_table misses narrowly (max |H - table| 0.065 vs 0.06 in the
+  noisiest cell, 1 query / eta_Z 3 / ratio 2, seed std 0.12) and B-P5_snap_frozen misses
+  (|H(400) - H(60)| 0.035 vs 0.02: after the snap the entropy keeps creeping up slowly).
+  For 5 and 10 queries every Fig. 6 cell is within 0.02 of the authors' table; the 1- and
+  3-query panels (largest seed spread) are within 0.075.
+paper: 10 seeds as in the paper (the model is tiny; a few CPU minutes).
 """
 
 from __future__ import annotations
 
-import ml_collections
+import dataclasses
 
 from configs import common
+from configs.common import field, section
 
 
-def base() -> ml_collections.ConfigDict:
-    c = ml_collections.ConfigDict()
-    # Task
-    c.task = ml_collections.ConfigDict()
-    c.task.seq_len = 128  # T: T-1 context tokens plus the query token
-    c.task.num_common = 10  # common tokens shared by every class
-    c.task.num_distinct = 10  # distinct tokens per class, weights linspace(0.1, 1)
-    c.task.fig4_num_last = 2  # Fig. 4: number of query tokens
-    c.task.fig4_next_per_last = 1  # Fig. 4: next tokens per query
-    c.task.fig6_num_last = (1, 3, 5, 10)  # Fig. 6 panels: number of query tokens
-    c.task.fig6_next_per_last = 2  # Fig. 6: next tokens per query
-    # Model
-    c.model = ml_collections.ConfigDict()
-    c.model.embed_dim = 64  # width of the embedding-based transformer demo
-    # Optim
-    c.optim = ml_collections.ConfigDict()
-    c.optim.batch_size = 128  # sequences per step (online sampling)
-    c.optim.momentum = 0.9  # SGD momentum (the authors' default)
-    c.optim.fig4_lr_z = 1.0  # Fig. 4: eta_Z
-    c.optim.fig4_ratio = 1.0  # Fig. 4: eta_Y / eta_Z
-    c.optim.fig4_steps = 100  # Fig. 4 iterations (zero init)
-    c.optim.fig6_lr_z = (0.5, 1.0, 2.0, 3.0)  # Fig. 6 grid: eta_Z
-    c.optim.fig6_ratio = (1.0, 2.0, 5.0, 10.0)  # Fig. 6 grid: eta_Y / eta_Z
-    c.optim.fig6_steps = 100  # Fig. 6 iterations (random init)
-    c.optim.snap_lr_z = 1.0  # snap run: eta_Z (one query, 2 next tokens, random init)
-    c.optim.snap_ratio = (1.0, 10.0)  # snap run: eta_Y / eta_Z values compared
-    c.optim.snap_steps = 400  # snap run iterations
-    c.optim.embed_lr_z = 10.0  # transformer demo: rate of W_q, W_k (tuned [ours])
-    c.optim.embed_ratio = 0.1  # transformer demo: rate of embed, W_v, decoder over embed_lr_z
-    c.optim.embed_steps = 200  # transformer demo iterations (Fig. 4 data)
-    # Run
-    c.seed = 0  # root PRNG key; seed i uses fold_in(part key, i)
-    c.num_seeds = 3  # vmapped seeds (the paper: 10)
-    c.snap_log_every = 10  # snap / transformer runs: iterations per logged c_n
-    c.checkpoint_every = 10  # chunks between checkpoints
-    return c
+@dataclasses.dataclass(frozen=True)
+class Task:
+    seq_len: int = field(128, "T: T-1 context tokens plus the query token", lo=2)
+    num_common: int = field(10, "common tokens shared by every class", lo=0)
+    num_distinct: int = field(10, "distinct tokens per class, weights linspace(0.1, 1)", lo=2)
+    fig4_num_last: int = field(2, "Fig. 4: number of query tokens", lo=1)
+    fig4_next_per_last: int = field(1, "Fig. 4: next tokens per query", lo=1)
+    fig6_num_last: tuple[int, ...] = field((1, 3, 5, 10), "Fig. 6 panels: numbers of query "
+                                           "tokens", lo=1, nonempty=True)  # fmt: skip
+    fig6_next_per_last: int = field(2, "Fig. 6 and snap runs: next tokens per query", lo=1)
 
 
-def _quick(c: ml_collections.ConfigDict) -> None:
-    c.num_seeds = 3
+@dataclasses.dataclass(frozen=True)
+class Model:
+    embed_dim: int = field(64, "width of the embedding-based transformer demo [ours]", lo=1)
 
 
-def _paper(c: ml_collections.ConfigDict) -> None:
-    c.num_seeds = 10
+@dataclasses.dataclass(frozen=True)
+class Optim:
+    batch_size: int = field(128, "sequences per step (online sampling)", lo=1)
+    momentum: float = field(0.9, "SGD momentum (the authors' default)", lo=0.0, hi=0.999)
+    fig4_lr_z: float = field(1.0, "Fig. 4: eta_Z", gt=0.0)
+    fig4_ratio: float = field(1.0, "Fig. 4: eta_Y / eta_Z", gt=0.0)
+    fig4_steps: int = field(100, "Fig. 4 iterations, zero init (B-P1 reads iteration 50)", lo=51)
+    fig6_lr_z: tuple[float, ...] = field((0.5, 1.0, 2.0, 3.0), "Fig. 6 grid: eta_Z", gt=0.0,
+                                         nonempty=True)  # fmt: skip
+    fig6_ratio: tuple[float, ...] = field((1.0, 2.0, 5.0, 10.0), "Fig. 6 grid: eta_Y / eta_Z",
+                                          gt=0.0, nonempty=True)  # fmt: skip
+    fig6_steps: int = field(100, "Fig. 6 iterations, random init", lo=1)
+    snap_lr_z: float = field(1.0, "snap run: eta_Z (one query, random init)", gt=0.0)
+    snap_ratio: tuple[float, ...] = field((1.0, 10.0), "snap run: eta_Y / eta_Z values compared",
+                                          gt=0.0, nonempty=True)  # fmt: skip
+    snap_steps: int = field(400, "snap run iterations (B-P5 reads iteration 60)", lo=60)
+    embed_lr_z: float = field(10.0, "transformer demo: rate of W_q, W_k [ours: tuned]", gt=0.0)
+    embed_ratio: float = field(0.1, "transformer demo: rate of embed, W_v, decoder over "
+                               "embed_lr_z", gt=0.0)  # fmt: skip
+    embed_steps: int = field(200, "transformer demo iterations (Fig. 4 data)", lo=1)
 
 
-PRESETS = {"quick": _quick, "paper": _paper}
+@dataclasses.dataclass(frozen=True)
+class Config:
+    task: Task = section(Task, "sequence classes (the authors' Dataset2)")
+    model: Model = section(Model, "the embedding transformer demo (the Y/Z model has no knobs)")
+    optim: Optim = section(Optim, "two-rate SGD with momentum, per run")
+    seed: int = field(0, "root PRNG seed; seed i uses fold_in(part key, i)", lo=0)
+    num_seeds: int = field(3, "vmapped seeds (the paper: 10)", lo=1)
+    log_every: int = field(10, "snap and transformer runs: iterations per logged c_n", lo=1)
+    checkpoint_every: int = field(10, "chunks between checkpoints", lo=1)
 
 
-def get_config(arg: str | None = None) -> ml_collections.ConfigDict:
-    return common.resolve(arg, PRESETS, base)
+def smoke(c: Config) -> Config:
+    """Plumbing only: one Fig. 6 panel, short runs, small batches; claims need not pass."""
+    return common.update(c, {
+        "task.seq_len": 16, "task.fig6_num_last": (1,), "model.embed_dim": 8,
+        "optim.batch_size": 8, "optim.fig4_steps": 51, "optim.fig6_lr_z": (1.0, 3.0),
+        "optim.fig6_ratio": (1.0, 10.0), "optim.fig6_steps": 5, "optim.snap_steps": 60,
+        "optim.embed_steps": 10, "num_seeds": 2, "log_every": 20,
+    })  # fmt: skip
+
+
+def paper(c: Config) -> Config:
+    """The paper's 10 seeds (its Fig. 6 table is a 10-seed mean); a few CPU minutes."""
+    return common.update(c, {"num_seeds": 10})
+
+
+PRESETS = {"smoke": smoke, "quick": common.identity, "paper": paper}
+
+
+def get_config(arg: str | None = None):
+    return common.resolve(arg, PRESETS, Config)

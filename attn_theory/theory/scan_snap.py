@@ -89,14 +89,19 @@ def initial_distinct_entropy(layout: Layout) -> float:
     return float(-np.sum(p * np.log(p)))
 
 
-def ranking_kept(c_ks, layout: Layout) -> np.ndarray:
-    """Scan's frequency bias, per class [K] booleans (numpy):
+def ranking_kept(c_ks, probs_s, num_common: int) -> np.ndarray:
+    """Scan's frequency bias, per class [..., K] booleans (numpy):
 
     c_n on distinct tokens strictly increasing in P(l | n) (Spearman = 1), and c_n(l) / P(l | n)
     non-decreasing in P(l | n) (low-P tokens lose relative to high-P ones).
+
+    Args:
+      c_ks: [..., K, S] c_n over each class's support (common tokens first).
+      probs_s: [S] P(l | n) on the support (Layout.probs).
+      num_common: the number of common tokens at the start of the support.
     """
-    c = np.asarray(c_ks, np.float64)[..., layout.num_common :]
-    p = np.asarray(layout.probs, np.float64)[layout.num_common :]
+    c = np.asarray(c_ks, np.float64)[..., num_common:]
+    p = np.asarray(probs_s, np.float64)[num_common:]
     order = np.argsort(p, kind="stable")
     c, p = c[..., order], p[order]
     strictly = np.all(np.diff(c, axis=-1) > 0, axis=-1)

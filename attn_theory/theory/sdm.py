@@ -20,6 +20,16 @@ from scipy import special
 
 LOG2 = math.log(2.0)
 
+# Kanerva's table (Sparse Distributed Memory, 1988) recomputed exactly: n=1000 dimensions,
+# r=1e6 neurons, radius d=451; expected neurons in both balls at the listed d_v.
+KANERVA_TABLE = {
+    "n": 1000,
+    "r": 1e6,
+    "d": 451,
+    "dvs": (0, 50, 200, 500),
+    "values": (1071.85, 476.87, 103.46, 1.101),
+}
+
 
 def ball_volume(n: int, d: int) -> int:
     """Number of points of {0,1}^n within Hamming distance d of a point."""

@@ -1,4 +1,4 @@
-"""Figures of the scan_and_snap experiment (Tian et al., NeurIPS'23, Figs. 4 and 6 and the snap).
+"""Scan and Snap (Tian et al., NeurIPS'23): Figs. 4 and 6 and the snap, from saved results only.
 
 Every curve is the mean over seeds with a +-stderr band; the closed forms drawn are c_n = P(l|n)
 at Z = 0 (initial entropy, uniform-attention mixture) and the authors' logged numbers (Fig. 4
@@ -10,7 +10,6 @@ from __future__ import annotations
 import numpy as np
 
 from attn_theory import plotting
-from attn_theory.theory import scan_snap as theory
 
 # The authors' figure_4.log: loss at iterations 0, 2, ..., 10 and 20.
 PAPER_FIG4_LOSS = (
@@ -35,7 +34,7 @@ def plot(res: dict[str, np.ndarray], cfg) -> dict:
 
 
 def _h0(res, cfg) -> float:
-    p = np.asarray(res["probs"][0][cfg.task.num_common :], np.float64)
+    p = np.asarray(res["const_probs"][cfg.task.num_common :], np.float64)
     p = p / p.sum()
     return float(-np.sum(p * np.log(p)))
 
@@ -58,11 +57,11 @@ def _fig4(res, cfg):
     plotting.seed_band(ax, np.arange(loss.shape[1]), loss, label="ours", marker=None)
     t, v = np.asarray(PAPER_FIG4_LOSS).T
     ax.plot(t, v, "k^", markersize=4, label="authors' log")
-    ax.axhline(np.log(res["fig4/num_tokens"][0]), **plotting.THEORY_STYLE, label="ln M")
+    ax.axhline(np.log(float(res["const_fig4_num_tokens"])), **plotting.THEORY_STYLE, label="ln M")
     ax.set(yscale="log", xlabel="iteration", ylabel="loss", title="Fig. 4 loss (zero init)")
     ax.legend()
     ax = axes[0, 2]
-    p = res["probs"][0][nc:]
+    p = res["const_probs"][nc:]
     for t, style in ((0, "o"), (c.shape[0] - 1, "s")):
         cs = res["fig4/c"][:, t, :, nc:]  # [seed, K, D]
         plotting.seed_band(ax, p, cs.reshape(-1, cs.shape[-1]), marker=style, label=f"iter {t}")
@@ -85,8 +84,8 @@ def _fig6(res, cfg):
         ax = axes[0, i]
         for j, lr_z in enumerate(o.fig6_lr_z):
             line = plotting.seed_band(ax, o.fig6_ratio, h[:, i, j], label=f"eta_Z={lr_z:g}")
-            ref = [theory.paper_fig6(n_last, lr_z, r) for r in o.fig6_ratio]
-            if all(v is not None for v in ref):
+            ref = res["const_fig6_paper"][i, j]  # NaN outside the authors' grid
+            if np.all(np.isfinite(ref)):
                 ax.plot(
                     o.fig6_ratio,
                     ref,
@@ -120,7 +119,7 @@ def _ratio_label(cfg, k):
 
 def _mass(res, cfg):
     fig, axes = plotting.figure(2, 1, width=4.2)
-    steps = res["snap/steps"][0]
+    steps = res["const_snap_steps"]
     for k in range(res["snap/common"].shape[1]):
         line = plotting.seed_band(
             axes[0, 0],
@@ -146,7 +145,7 @@ def _mass(res, cfg):
     plotting.seed_band(axes[0, 1], t4, res["fig4/common"], label="common", marker=None)
     plotting.seed_band(axes[0, 1], t4, 1 - res["fig4/common"], label="distinct", marker=None)
     axes[0, 1].axhline(
-        float(res["probs"][0][: cfg.task.num_common].sum()),
+        float(res["const_probs"][: cfg.task.num_common].sum()),
         **plotting.THEORY_STYLE,
         label="common P mass (Z = 0)",
     )
@@ -157,7 +156,7 @@ def _mass(res, cfg):
 
 def _snap(res, cfg):
     fig, axes = plotting.figure(2, 1, width=4.2)
-    steps = res["snap/steps"][0]
+    steps = res["const_snap_steps"]
     for k in range(res["snap/entropy"].shape[1]):
         plotting.seed_band(
             axes[0, 0], steps, res["snap/entropy"][:, k], marker=None, label=_ratio_label(cfg, k)
@@ -183,12 +182,12 @@ def _snap(res, cfg):
 def _transformer(res, cfg):
     nc = cfg.task.num_common
     fig, axes = plotting.figure(3, 1, width=4.2)
-    steps = res["transformer/steps"][0]
+    steps = res["const_transformer_steps"]
     plotting.seed_band(
         axes[0, 0], steps, res["transformer/common"], marker=None, label="common mass"
     )
     axes[0, 0].axhline(
-        float(res["probs"][0][:nc].sum()), **plotting.THEORY_STYLE, label="P mass (Z = 0)"
+        float(res["const_probs"][:nc].sum()), **plotting.THEORY_STYLE, label="P mass (Z = 0)"
     )
     axes[0, 0].set(xlabel="iteration", ylabel="mass", title="embedding transformer [ours]")
     axes[0, 0].legend(fontsize=7)

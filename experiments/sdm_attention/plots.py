@@ -1,11 +1,15 @@
-"""Figures for experiments/sdm_attention.py: intersections, beta vs d, SDM vs softmax reads."""
+"""SDM attention figures, from saved results only: intersections, beta vs d, SDM vs softmax
+reads (closed forms overlaid)."""
 
 from __future__ import annotations
 
 import numpy as np
 
 from attn_theory import plotting
-from attn_theory.theory import sdm
+
+# The paper's critical-distance radius for n = 64, read off its figure: the notebook that
+# derives it is not public, so it is drawn as a labelled reference, not computed.
+D_CD = 15
 
 
 def plot(res, cfg) -> dict:
@@ -13,14 +17,15 @@ def plot(res, cfg) -> dict:
     figs = {}
     fig, ax = plotting.figure(3, width=4.2)
     dvs = np.arange(n + 1)
-    x = sdm.hamming_to_cos(n, dvs)
+    x = res["const_cos"]
+    beta_d = [int(v) for v in res["const_beta_d"]]
     for i, d in enumerate(t.radii):
-        logi = res["log_intersection"][0, i]
+        logi = res["const_log_intersection"][i]
         keep = dvs <= 2 * d + 1
         (line,) = ax[0, 0].semilogy(
             dvs[keep], np.exp(logi[keep] - logi[0]), "o", ms=3, label=f"exact I, d={d}"
         )
-        fit = sdm.beta_for_radius(n, d, t.fit_range)
+        fit = {k: res[f"const_beta_{k}"][beta_d.index(d)] for k in ("intercept", "ols")}
         ax[0, 0].semilogy(
             dvs[keep],
             np.exp(fit["intercept"] + fit["ols"] * x[keep] - logi[0]),
@@ -29,7 +34,7 @@ def plot(res, cfg) -> dict:
             lw=1,
             label=f"exp fit (OLS) beta={fit['ols']:.1f}",
         )
-        cap = res["cap_log_intersection"][0, i]
+        cap = res["const_cap_log_intersection"][i]
         ax[0, 0].semilogy(dvs[keep], np.exp(cap[keep] - cap[0]), ":", color=line.get_color(), lw=1)
     ax[0, 0].set(
         xlabel="Hamming distance d_v",
@@ -46,12 +51,8 @@ def plot(res, cfg) -> dict:
         fmt="o",
         label=f"Monte Carlo, r={t.mc_neurons} (mean +- stderr)",
     )
-    dd = np.arange(0, 2 * t.mc_radius + 1)
     plotting.theory_line(
-        ax[0, 1],
-        dd,
-        sdm.expected_intersection(t.mc_dim, t.mc_radius, dd, t.mc_neurons),
-        label="exact I r / 2^n",
+        ax[0, 1], res["const_mc_curve_dvs"], res["const_mc_curve"], label="exact I r / 2^n"
     )
     ax[0, 1].set(
         xlabel="d_v",
@@ -59,26 +60,27 @@ def plot(res, cfg) -> dict:
         title=f"neuron view, n={t.mc_dim}, d={t.mc_radius}",
     )
     ax[0, 1].legend(fontsize=7)
-    book = sdm.expected_intersection(1000, 451, np.arange(0, 501, 10), 1e6)
-    plotting.theory_line(ax[0, 2], np.arange(0, 501, 10), book, label="exact, n=1000, d=451")
-    ax[0, 2].semilogy([0, 50, 200, 500], [1071.85, 476.87, 103.46, 1.101], "o", label="spec table")
+    plotting.theory_line(
+        ax[0, 2], res["const_book_curve_dvs"], res["const_book_curve"], label="exact, n=1000, d=451"
+    )
+    ax[0, 2].semilogy(res["const_book_dvs"], res["const_book_values"], "o", label="reference")
     ax[0, 2].set(xlabel="d_v", ylabel="expected neurons (r=1e6)", title="Kanerva's table")
     ax[0, 2].legend(fontsize=7)
     figs["intersection"] = fig
 
     fig, ax = plotting.figure(1, width=5.0)
-    d = res["beta_d"][0]
+    d = res["const_beta_d"]
     for key, label in (
         ("beta_paper", "binary, paper convention (ddof quirk)"),
         ("beta_ols", "binary, plain OLS"),
         ("beta_cap_paper", "cap variant, paper convention, d_v=0..d-1"),
     ):
-        ax[0, 0].semilogy(d, res[key][0], "o-", ms=3, label=label)
-    plotting.theory_line(ax[0, 0], d, 3 * res["beta_approx"][0], label="3 x (n-2d)^2/(4n)")
+        ax[0, 0].semilogy(d, res["const_" + key], "o-", ms=3, label=label)
+    plotting.theory_line(ax[0, 0], d, 3 * res["const_beta_approx"], label="3 x (n-2d)^2/(4n)")
     for name, dv, c in (
-        ("d_Mem", res["d_mem"][0], "C3"),
-        ("d_SNR", res["d_snr"][0], "C4"),
-        ("d_CD (paper's value, not derived)", 15, "C5"),
+        ("d_Mem", res["const_d_mem"], "C3"),
+        ("d_SNR", res["const_d_snr"], "C4"),
+        ("d_CD (paper's value, not derived)", D_CD, "C5"),
     ):
         ax[0, 0].axvline(dv, color=c, lw=1, ls=":", label=f"{name} = {int(dv)}")
     ax[0, 0].set(

@@ -1,18 +1,13 @@
-"""Attention approximates Sparse Distributed Memory: intersections, beta fits, radii, reads.
+"""Attention approximates Sparse Distributed Memory (Bricken & Pehlevan, 2021), the run:
+intersections, beta fits, radii and reads.
 
-Closed forms (exact integers, float64) come from attn_theory.theory.sdm; the Monte Carlo
-parts (neuron-level intersections, SDM/softmax/neuron-view/continuous reads) are vmapped over
-seeds. Deterministic theory arrays are repeated along the leading [seed] axis so that every
-result has it. Claims (spec A.5.1-7) in sdm_attention_claims.py, figures in
-sdm_attention_plots.py.
-
-    python -m experiments.sdm_attention --config=configs/sdm_attention.py:quick \
-        --workdir=/tmp/sdm_attention
+Closed forms (exact integers, float64) come from attn_theory.theory.sdm and are saved once as
+`const_*` arrays (they do not vary by seed); the Monte Carlo parts (neuron-level
+intersections, SDM/softmax/neuron-view/continuous reads) are vmapped over seeds. claims.py
+(A1-A7b, docs/papers/sdm_attention.md) and plots.py read only what is saved here.
 """
 
 from __future__ import annotations
-
-import dataclasses
 
 import jax
 import jax.numpy as jnp
@@ -22,85 +17,27 @@ from attn_theory import train, validation
 from attn_theory.models import associative_memory as am
 from attn_theory.tasks import random_memories as rm
 from attn_theory.theory import sdm
-from experiments import launch, sdm_attention_plots
-from experiments import sdm_attention_claims as claims_lib
-
-NAME = "sdm_attention"
-BOOK = claims_lib.BOOK  # Kanerva's table: its inputs feed theory(), its values claim A2
-D_CD_PAPER = 15  # from the paper's figure; its critical-distance notebook is not public
-
-
-@dataclasses.dataclass(frozen=True)
-class TaskConfig:
-    n: int = 64
-    radii: tuple[int, ...] = (5, 11, 15)
-    max_radius: int = 31
-    fit_range: str = "1..d"
-    identity_dims: tuple[int, ...] = (10, 12, 14)
-    num_patterns: int = 1024
-    flips: tuple[int, ...] = (0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 24)
-    tail_flips: int = 12
-    tail_patterns: tuple[int, ...] = (128, 512, 1024, 4096, 16384)
-    num_queries: int = 64
-    mc_dim: int = 100
-    mc_radius: int = 35
-    mc_neurons: int = 10_000
-    mc_pairs: int = 50
-    mc_dvs: tuple[int, ...] = (0, 2, 4, 8, 10, 20)
-    neuron_patterns: int = 64
-
-
-@dataclasses.dataclass(frozen=True)
-class ModelConfig:
-    read_radius: int = 11
-    beta_convention: str = "paper"
-
-
-@dataclasses.dataclass(frozen=True)
-class Config:
-    task: TaskConfig = TaskConfig()
-    model: ModelConfig = ModelConfig()
-    seed: int = 0
-    num_seeds: int = 4
+from configs.sdm_attention import Config
 
 
 def validate(cfg: Config) -> None:
-    t = cfg.task
-    validation.int_range("task.n", t.n, 8, 4096)
-    for d in t.radii:
-        validation.int_range("task.radii", d, 1, t.n // 2 - 1)
-    validation.int_range("task.max_radius", t.max_radius, 2, t.n // 2 - 1)
-    validation.one_of("task.fit_range", t.fit_range, ("1..d", "0..d-1"))
-    for n in t.identity_dims:
-        validation.int_range("task.identity_dims", n, 6, 16)
-    validation.int_range("task.num_patterns", t.num_patterns, 1)
-    validation.check(
-        len(t.flips) > 0 and all(0 <= k <= t.n for k in t.flips),
-        "task.flips",
-        f"must be a non-empty list of integers in [0, {t.n}]",
-    )
+    """Cross-field rules (per-field bounds are declared in configs/sdm_attention.py)."""
+    t, half = cfg.task, cfg.task.n // 2 - 1
+    validation.int_range("task.max_radius", t.max_radius, 2, half)
+    for d in t.radii:  # the fit lines of the radii are read from the beta-vs-d sweep
+        validation.int_range("task.radii", d, 2, t.max_radius)
+    validation.int_range("model.read_radius", cfg.model.read_radius, 1, half)
+    for k in t.flips:
+        validation.int_range("task.flips", k, 0, t.n)
     validation.int_range("task.tail_flips", t.tail_flips, 0, t.n)
-    for m in t.tail_patterns:
-        validation.int_range("task.tail_patterns", m, 1)
-    validation.int_range("task.num_queries", t.num_queries, 1)
-    validation.int_range("task.mc_dim", t.mc_dim, 8, 4096)
     validation.int_range("task.mc_radius", t.mc_radius, 1, t.mc_dim // 2 - 1)
-    validation.int_range("task.mc_neurons", t.mc_neurons, 1)
-    validation.int_range("task.mc_pairs", t.mc_pairs, 2)
-    validation.check(
-        all(0 <= v <= t.mc_dim for v in t.mc_dvs),
-        "task.mc_dvs",
-        f"must be integers in [0, {t.mc_dim}]",
-    )
-    validation.int_range("task.neuron_patterns", t.neuron_patterns, 1)
-    validation.int_range("model.read_radius", cfg.model.read_radius, 1, t.n // 2 - 1)
-    validation.one_of("model.beta_convention", cfg.model.beta_convention, ("paper", "ols"))
-    validation.int_range("num_seeds", cfg.num_seeds, 1)
+    for v in t.mc_dvs:
+        validation.int_range("task.mc_dvs", v, 0, t.mc_dim)
 
 
 def theory(cfg: Config) -> dict[str, np.ndarray]:
-    """Every closed-form quantity (float64, no seed axis)."""
-    t, n = cfg.task, cfg.task.n
+    """Every closed-form quantity (float64, no seed axis; saved as `const_<name>`)."""
+    t, n, book = cfg.task, cfg.task.n, sdm.KANERVA_TABLE
     same = [
         sdm.intersection_count(m, d, v)
         == sdm.intersection_lune(m, d, v)
@@ -111,6 +48,7 @@ def theory(cfg: Config) -> dict[str, np.ndarray]:
     ]
     dvs = np.arange(n + 1)
     ds = np.arange(2, t.max_radius + 1)
+    mc_dd = np.arange(0, 2 * t.mc_radius + 1)
     fits = {d: sdm.beta_for_radius(n, d, t.fit_range) for d in ds}
     cap = {d: sdm.beta_for_radius(n, d, "0..d-1", "cap") for d in ds}
     even = [sdm.beta_for_radius(n, d, "even0..d") for d in t.radii]
@@ -118,7 +56,13 @@ def theory(cfg: Config) -> dict[str, np.ndarray]:
     return {
         "identity_all_equal": np.float64(np.all(same)),
         "identity_cases": np.float64(len(same)),
-        "book_expected": sdm.expected_intersection(BOOK["n"], BOOK["d"], BOOK["dvs"], BOOK["r"]),
+        "book_expected": sdm.expected_intersection(book["n"], book["d"], book["dvs"], book["r"]),
+        "book_dvs": np.asarray(book["dvs"], np.float64),
+        "book_values": np.asarray(book["values"]),
+        "book_curve_dvs": np.arange(0, 501, 10, dtype=np.float64),
+        "book_curve": sdm.expected_intersection(
+            book["n"], book["d"], np.arange(0, 501, 10), book["r"]
+        ),
         "log_intersection": np.stack([sdm.log_intersection(n, d, dvs) for d in t.radii]),
         "cap_log_intersection": np.stack(
             [sdm.cap_log_intersection(n, d, sdm.hamming_to_cos(n, dvs)) for d in t.radii]
@@ -135,6 +79,9 @@ def theory(cfg: Config) -> dict[str, np.ndarray]:
         "d_mem": np.float64(sdm.d_mem(n, 2.0**n)),
         "p_mem": np.float64(p_mem),
         "mc_theory": sdm.expected_intersection(t.mc_dim, t.mc_radius, t.mc_dvs, t.mc_neurons),
+        "mc_curve": sdm.expected_intersection(t.mc_dim, t.mc_radius, mc_dd, t.mc_neurons),
+        "mc_curve_dvs": mc_dd.astype(np.float64),
+        "cos": sdm.hamming_to_cos(n, dvs),
     }
 
 
@@ -276,9 +223,7 @@ def run(cfg: Config, key: jax.Array, hooks=None) -> dict[str, np.ndarray]:
         name: jax.vmap(lambda k, i=i: jax.random.fold_in(k, i))(seeds)
         for i, name in enumerate(("mc", "read", "tail", "neuron", "cont"))
     }
-    out = {
-        k: np.broadcast_to(v, (cfg.num_seeds, *np.shape(v))).copy() for k, v in theory(cfg).items()
-    }
+    out = {"const_" + k: np.asarray(v) for k, v in theory(cfg).items()}
     out["mc_counts"] = mc_counts(cfg, part["mc"])
     out.update(
         binary_reads(cfg, part["read"], [(cfg.task.num_patterns, k) for k in cfg.task.flips])
@@ -290,11 +235,3 @@ def run(cfg: Config, key: jax.Array, hooks=None) -> dict[str, np.ndarray]:
     out.update(neuron_reads(cfg, part["neuron"]))
     out.update(continuous_reads(cfg, part["cont"]))
     return {k: np.asarray(v) for k, v in out.items()}
-
-
-claims = claims_lib.claims
-plot = sdm_attention_plots.plot
-
-
-if __name__ == "__main__":
-    launch.cli(__name__)
