@@ -52,4 +52,9 @@ EXPERIMENTS: tuple[Entry, ...] = (
         "Self-attention Does Not Need O(n^2) Memory",
     ),
     Entry("synthetic_task", "synthetic", "Worked example: adding a synthetic task"),
+    Entry(
+        "stacked_attention_heads",
+        "stacked_heads",
+        "Mechanism and Emergence of Stacked Attention Heads in Multi-Layer Transformers",
+    ),
 )

@@ -55,3 +55,4 @@ def names() -> list[str]:
 register_module("associative_recall", "attn_theory.tasks.associative_recall")
 register_module("mqar", "attn_theory.tasks.mqar")
 register_module("mqar_stacked", "attn_theory.tasks.mqar_stacked")
+register_module("multihop_retrieval", "attn_theory.tasks.multihop_retrieval")
