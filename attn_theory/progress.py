@@ -94,7 +94,7 @@ class Progress:
         self._log(f"{self._label()}: {msg}")
 
     def compiling(self, length: int) -> None:
-        self._set_activity(f"compiling the {length}-step chunk of {self._label()}")
+        self._set_activity(f"compiling the {length}-step chunk of {self._label(False)}")
 
     def compiled(self, length: int, seconds: float) -> None:
         fit = self.fits[-1]
@@ -102,7 +102,7 @@ class Progress:
         fit.compiled_lengths.append(length)
         self._log(f"{self._label()}: compiled the {length}-step chunk in {seconds:.1f}s "
                   "(not counted in the rate)")  # fmt: skip
-        self._set_activity(f"training {self._label()}")
+        self._set_activity(f"training {self._label(False)}")
 
     def chunk(self, step: int, seconds: float, loss: float) -> dict:
         """Records one executed chunk ending at `step`; logs and returns rate and ETAs."""
@@ -121,7 +121,7 @@ class Progress:
         if all_eta is not None:
             parts.append(f"all fits ETA {hms(all_eta)}")
         self._log(", ".join(parts))
-        self._set_activity(f"training {self._label()}")
+        self._set_activity(f"training {self._label(False)}")
         out = {"steps_per_s": rate, "eta_s": eta, "elapsed_s": self.elapsed}
         if all_eta is not None:
             out["experiment_eta_s"] = all_eta
@@ -131,7 +131,7 @@ class Progress:
         fit = self.fits[-1]
         self._log(f"{self._label()}: done in {hms(fit.compile_s + fit.run_s)} "
                   f"(compile {fit.compile_s:.1f}s)")  # fmt: skip
-        self._set_activity(f"after {self._label()} (evaluation, baselines or analysis)")
+        self._set_activity(f"after {self._label(False)} (evaluation, baselines or analysis)")
 
     # --- phases and heartbeat -----------------------------------------------------------
     @contextlib.contextmanager
@@ -152,7 +152,7 @@ class Progress:
             while not stop.wait(min(1.0, self.heartbeat_s)):
                 now = self._clock()
                 if now - self._last_line >= self.heartbeat_s:
-                    self._log(f"{self.experiment}: still {self._activity} "
+                    self._log(f"{self.experiment or 'run'}: still {self._activity} "
                               f"({hms(now - self._activity_t)} so far; run elapsed "
                               f"{hms(now - self._t0)})")  # fmt: skip
 
@@ -181,10 +181,10 @@ class Progress:
             n = names.index(name) + 1
         return n, (len(self._plan) or None)
 
-    def _label(self) -> str:
+    def _label(self, with_experiment: bool = True) -> str:
         k, total = self._index_and_total()
         fit = f"fit {k}/{total}" if total and k <= total else f"fit {k}"
-        head = f"{self.experiment} " if self.experiment else ""
+        head = f"{self.experiment} " if self.experiment and with_experiment else ""
         return f"{head}{fit} {self.fits[-1].name}" if self.fits else f"{head}{fit}"
 
     def _remaining_fits_s(self, current_eta: float) -> float | None:

@@ -195,7 +195,11 @@ def fit(
         return params, optimizer_fn(hp_).init(params)
 
     keys, hp = sharding.shard_runs((keys, hp), mesh)
-    params, opt_state = jax.jit(jax.vmap(init_one))(keys, hp)
+    # Placed like the chunks' outputs (run axis over 'data'), so every chunk of one length
+    # runs the one program compiled for the first (XLA may return init replicated).
+    params, opt_state = sharding.shard_runs(
+        sharding.gather(jax.jit(jax.vmap(init_one))(keys, hp)), mesh
+    )
     history: dict[str, list] = {}
     step = 0
     ckpt = hooks.checkpointer_factory(name) if hooks.checkpointer_factory else None
@@ -253,7 +257,15 @@ def _compiled(fn, args):
     first chunk's run time (eager under jax.disable_jit, as the tests use)."""
     if jax.config.jax_disable_jit:
         return fn
-    return fn.lower(*args).compile()
+    compiled = fn.lower(*args).compile()
+
+    def call(*a):
+        try:
+            return compiled(*a)
+        except ValueError:  # arguments placed unlike the first call's: let jit recompile
+            return fn(*a)
+
+    return call
 
 
 def _stack(history: dict[str, list]) -> dict[str, np.ndarray]:

@@ -6,7 +6,11 @@
     python -m paper_figures.make_all --report_only         # rebuild the report from saved runs
 
 Each experiment runs into OUT/<stem>/ (the workdir contract); one that fails is reported
-and the others still run. The report is OUT/REPORT.md and OUT/index.html.
+and the others still run. The report is OUT/REPORT.md and OUT/index.html. Every log line
+carries the time and the experiment it comes from; after each experiment a suite line gives
+done k/n, the elapsed time and the remaining time estimated from the committed per-experiment
+times in paper_figures/suite_times.json (quick preset, scaled by how fast this machine has
+been so far).
 """
 
 from __future__ import annotations
@@ -18,13 +22,19 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 import concurrent.futures  # noqa: E402
 import json  # noqa: E402
+import logging as python_logging  # noqa: E402
 import multiprocessing  # noqa: E402
 import time  # noqa: E402
 import traceback  # noqa: E402
 
+import matplotlib  # noqa: E402
 from absl import app, flags, logging  # noqa: E402
 
+from attn_theory.progress import hms  # noqa: E402
+from experiments import launch  # noqa: E402
 from paper_figures import registry, report  # noqa: E402
+
+TIMES_PATH = os.path.join(os.path.dirname(os.path.abspath(__file__)), "suite_times.json")
 
 _PRESET = flags.DEFINE_string("preset", "quick", "Config preset passed to every get_config.")
 _ONLY = flags.DEFINE_list("only", [], "Families or stems to run (default: all).")
@@ -49,14 +59,55 @@ def selected(only: list[str]) -> list[registry.Entry]:
     return [e for e in registry.EXPERIMENTS if e.stem in only or e.family in only]
 
 
+def label_log_lines(label: str) -> None:
+    """Every absl line of this process starts with the time and `label` (workers interleave)."""
+    handler = python_logging.StreamHandler()
+    handler.setFormatter(python_logging.Formatter(f"%(asctime)s [{label}] %(message)s", "%H:%M:%S"))
+    logger = logging.get_absl_logger()
+    logger.handlers = [handler]
+    logger.propagate = False
+    logging.set_verbosity(logging.INFO)
+
+
+def load_times(preset: str, path: str = TIMES_PATH) -> dict[str, float]:
+    """Committed seconds per experiment for `preset` ({} when none are committed)."""
+    if not os.path.exists(path):
+        return {}
+    with open(path) as f:
+        return dict(json.load(f).get(preset, {}).get("seconds", {}))
+
+
+def suite_line(done: dict[str, float | None], pending: list[str], times: dict[str, float],
+               elapsed: float, jobs: int) -> str:  # fmt: skip
+    """'done 3/13 (failed 0), elapsed 2m 10s, about 5m 02s left' from committed times.
+
+    Args:
+      done: {stem: seconds it took, or None if it failed} for finished experiments.
+      pending: stems not finished yet.
+      times: committed seconds per stem (measured with --jobs=2).
+      elapsed: suite wall time so far; jobs: experiments running at once.
+    """
+    n = len(done) + len(pending)
+    text = f"done {len(done)}/{n}, elapsed {hms(elapsed)}"
+    known = [s for s in pending if s in times]
+    if not pending:
+        return text
+    if not known:
+        return text + ", remaining time unknown (no committed times for these experiments)"
+    # How fast this machine has been so far relative to the committed times.
+    ref = [(done[s], times[s]) for s in done if done[s] and s in times and times[s] > 0]
+    speed = sum(a for a, _ in ref) / sum(b for _, b in ref) if ref else 1.0
+    left = speed * sum(times[s] for s in known) / max(jobs, 1)
+    text += f", about {hms(left)} left"
+    if len(known) < len(pending):
+        text += f" (+{len(pending) - len(known)} without committed times)"
+    return text
+
+
 def run_one(entry: registry.Entry, preset: str, out: str) -> dict:
     """Runs one experiment; returns a status record (never raises)."""
-    from absl import logging as worker_logging
-
-    from experiments import launch
-
-    worker_logging.set_verbosity(worker_logging.INFO)
-
+    label_log_lines(entry.stem)
+    matplotlib.use("Agg")
     workdir = os.path.join(out, entry.stem)
     t0 = time.time()
     try:
@@ -79,6 +130,8 @@ def run_one(entry: registry.Entry, preset: str, out: str) -> dict:
 
 def main(argv):
     del argv
+    label_log_lines("suite")
+    matplotlib.use("Agg")
     entries = selected(_ONLY.value)
     os.makedirs(_OUT.value, exist_ok=True)
     status_path = os.path.join(_OUT.value, "status.json")
@@ -88,13 +141,16 @@ def main(argv):
             statuses = json.load(f)
     if not _REPORT_ONLY.value:
         t_all = time.time()
+        times = load_times(_PRESET.value)
+        jobs = _JOBS.value
+        pending = [e.stem for e in entries]
+        logging.info("%d experiments, %s preset, %d at once: %s", len(entries), _PRESET.value,
+                     jobs, suite_line({}, pending, times, 0.0, jobs))  # fmt: skip
         ctx = multiprocessing.get_context("spawn")  # a fresh JAX per experiment
-        with concurrent.futures.ProcessPoolExecutor(_JOBS.value, mp_context=ctx) as pool:
-            futures = {}
-            for entry in entries:
-                logging.info("queued %s (%s preset)", entry.stem, _PRESET.value)
-                futures[pool.submit(run_one, entry, _PRESET.value, _OUT.value)] = entry
-            for done, fut in enumerate(concurrent.futures.as_completed(futures), 1):
+        done: dict[str, float | None] = {}
+        with concurrent.futures.ProcessPoolExecutor(jobs, mp_context=ctx) as pool:
+            futures = {pool.submit(run_one, e, _PRESET.value, _OUT.value): e for e in entries}
+            for fut in concurrent.futures.as_completed(futures):
                 entry = futures[fut]
                 try:
                     status = fut.result()
@@ -105,18 +161,13 @@ def main(argv):
                         "seconds": 0.0,
                     }
                 statuses[entry.stem] = {**status, "preset": _PRESET.value}
-                logging.info(
-                    "[%d/%d] %s: %s in %.0fs (suite so far %.0fs)",
-                    done,
-                    len(entries),
-                    entry.stem,
-                    status["status"],
-                    status["seconds"],
-                    time.time() - t_all,
-                )
+                done[entry.stem] = status["seconds"] if status["status"] == "ok" else None
+                pending.remove(entry.stem)
+                logging.info("%s: %s in %s", entry.stem, status["status"], hms(status["seconds"]))
+                logging.info("%s", suite_line(done, pending, times, time.time() - t_all, jobs))
                 report.write_json(status_path, statuses)
     path = report.write_report(_OUT.value, list(registry.EXPERIMENTS), statuses)
-    logging.info("report: %s", path)
+    logging.info("report: %s (open %s)", path, os.path.join(_OUT.value, "index.html"))
 
 
 if __name__ == "__main__":
