@@ -16,12 +16,16 @@ import flax.linen as nn
 import jax
 import jax.numpy as jnp
 
+from attn_theory import memory_efficient
+
 Array = jax.Array
 
 ATTENTION_KINDS = ("softmax", "linear", "relu", "hardmax")
 LINEAR_NORMALIZATIONS = ("none", "train", "actual")
-# Backends of MultiHeadAttention (see its `impl` attribute).
-ATTENTION_IMPLS = ("reference", "merged", "memory_efficient", "xla")
+# The one list of attention implementations (MultiHeadAttention's `impl`, the configs'
+# `attention_impl`): the softmax kernels of memory_efficient.KERNELS plus 'merged', an exact
+# re-association that MultiHeadAttention computes itself.
+ATTENTION_IMPLS = (*memory_efficient.KERNELS, "merged")
 
 
 def _scores(q_bthd: Array, k_bshd: Array, scale: float | None) -> Array:
@@ -229,8 +233,6 @@ class MultiHeadAttention(nn.Module):
         else:
             if self.kind != "softmax":
                 raise ValueError(f"impl={self.impl!r} supports kind='softmax' only")
-            from attn_theory import memory_efficient
-
             fn = memory_efficient.attention_fn(self.impl)
             heads_bthk, attn_bhts = fn(q, k, v, mask=mask, scale=self.scale), None
         return self._output(heads_bthk, {"attn": attn_bhts, "heads": heads_bthk})

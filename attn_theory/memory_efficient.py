@@ -9,8 +9,8 @@ too (see `memory_efficient_vjp.py`).
 Layout (that of `jax.nn.dot_product_attention`): q `[batch, q_len, heads, head_dim]`,
 k `[batch, kv_len, heads, head_dim]`, v `[batch, kv_len, heads, v_dim]`, output
 `[batch, q_len, heads, v_dim]`. Masks and biases broadcast to `[batch, heads, q_len, kv_len]`;
-mask True means "attend". `attention_fn(impl)` returns one of three interchangeable backends,
-for models with an `attention_impl` config knob.
+mask True means "attend". `attention_fn(impl)` returns one of the interchangeable kernels of
+`KERNELS`, for models with an `attention_impl` config knob (attention.ATTENTION_IMPLS).
 """
 
 from __future__ import annotations
@@ -32,6 +32,7 @@ Array = jax.Array
 # O(sqrt n) and bounded. The cap keeps a score block (<= 1 MiB) inside this CPU's L2/L3
 # cache; on a 2-core EPYC these sizes were the fastest of those tried at n = 4096 and 16384.
 _Q_CHUNK = 256
+RESIDUALS = ("output", "recompute")  # see memory_efficient_attention(residual=...)
 _MIN_KV_CHUNK = 128
 _MAX_KV_CHUNK = 1024
 
@@ -89,6 +90,7 @@ def memory_efficient_attention(
     query_chunk_size: int | None = None,
     key_chunk_size: int | None = None,
     precision: lax.Precision | None = None,
+    residual: str = "output",
 ) -> Array:
     """Exact softmax attention without an n^2 buffer, in value and gradient.
 
@@ -103,6 +105,11 @@ def memory_efficient_attention(
       query_chunk_size, key_chunk_size: chunk sizes; None uses `default_chunk_sizes`. Lengths
         need not divide them (inputs are padded internally and padded keys masked).
       precision: matmul precision (None = backend default; f32 is exact on CPU).
+      residual: what the gradient keeps from the forward pass besides one f32 log-sum-exp per
+        query: "output" keeps the `[batch, q_len, heads, v_dim]` output (the default, no
+        extra compute) and "recompute" keeps nothing more and rebuilds what it needs from
+        the output in one extra chunked pass (about one more forward pass of compute, an
+        n x v_dim buffer less; Rabe & Staats recompute, via checkpointing).
 
     Returns:
       `[batch, q_len, heads, v_dim]` in q's dtype. Scores and accumulators are float32.
@@ -116,7 +123,9 @@ def memory_efficient_attention(
     qc = query_chunk_size or qc_default
     kc = key_chunk_size or kc_default
     scale = 1.0 / math.sqrt(d) if scale is None else float(scale)
-    cfg = vjp.Cfg(scale, bool(causal), tq, tk, qc, kc, precision)
+    if residual not in RESIDUALS:
+        raise ValueError(f"residual must be one of {RESIDUALS}, got {residual!r}")
+    cfg = vjp.Cfg(scale, bool(causal), tq, tk, qc, kc, precision, residual)
 
     full = (b, h, tq, tk)
     q_pad, k_pad = _round_up(tq, qc) - tq, _round_up(tk, kc) - tk
@@ -190,8 +199,10 @@ def _xla_attention(q, k, v, *, mask=None, bias=None, causal=False, scale=None):
     return jnp.where(any_bhq.transpose(0, 2, 1)[..., None], out, 0).astype(out.dtype)
 
 
-_IMPLS = {
-    "naive": naive_attention,
+# Softmax attention kernels by implementation name. attention.ATTENTION_IMPLS, the one list of
+# names that models accept, is built from this table ('merged' is the only name it adds).
+KERNELS: dict[str, Callable[..., Array]] = {
+    "reference": naive_attention,  # materialises the [q_len, kv_len] scores
     "memory_efficient": memory_efficient_attention,
     "xla": _xla_attention,
 }
@@ -201,13 +212,14 @@ def attention_fn(impl: str) -> Callable[..., Array]:
     """Returns `fn(q, k, v, *, mask=None, bias=None, causal=False, scale=None) -> out`.
 
     Args:
-      impl: 'naive', 'memory_efficient' or 'xla' (jax.nn.dot_product_attention).
+      impl: a name of KERNELS: 'reference' (naive_attention), 'memory_efficient' or 'xla'
+        (jax.nn.dot_product_attention).
 
     All three take and return the `[batch, seq, heads, head_dim]` layout described above.
     """
-    if impl not in _IMPLS:
-        raise ValueError(f"attention_impl must be one of {sorted(_IMPLS)}, got {impl!r}")
-    f = _IMPLS[impl]
+    if impl not in KERNELS:
+        raise ValueError(f"attention_impl must be one of {sorted(KERNELS)}, got {impl!r}")
+    f = KERNELS[impl]
 
     def fn(q, k, v, *, mask=None, bias=None, causal=False, scale=None):
         return f(q, k, v, mask=mask, bias=bias, causal=causal, scale=scale)

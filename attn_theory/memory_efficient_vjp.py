@@ -10,6 +10,9 @@ carries only the running max `m`, normaliser `l` and unnormalised output `acc`
 The backward pass keeps only `(q, k, v, out, lse)` as residuals and recomputes each chunk's
 scores, so no `[q_len, kv_len]` buffer ever exists, in the forward or the gradient:
 `p = exp(s - lse)`, `dp = dO v^T`, `ds = p (dp - delta)` with `delta = rowsum(dO * out)`.
+With `Cfg.residual == "recompute"` the n x d output is not kept either: `delta` is rebuilt
+from `delta_i = sum_j p_ij (dO_i . v_j)` in one extra pass over the chunks (about one more
+forward pass of compute), so the only residual beyond the inputs is one f32 per query.
 """
 
 from __future__ import annotations
@@ -34,6 +37,7 @@ class Cfg(NamedTuple):
     q_chunk: int
     kv_chunk: int
     precision: lax.Precision | None
+    residual: str = "output"  # "output": keep out for delta; "recompute": keep only lse
 
 
 def _slice_qk(x, qs, ks, cfg: Cfg):
@@ -122,13 +126,38 @@ def _forward(q_bthd, k_bthd, v_bthd, mask, bias, cfg: Cfg):
     return lax.fori_loop(0, tqp // cfg.q_chunk, one_q_chunk, bufs)
 
 
-def _backward(q_bthd, k_bthd, v_bthd, mask, bias, out_bthd, lse_bht, do_bthd, cfg: Cfg):
+def _recomputed_delta(q_bthd, k_bthd, v_bthd, mask, bias, lse_bht, do_bthd, cfg: Cfg):
+    """`delta_bht = rowsum(dO * out)` without the output: sum_j p_ij (dO_i . v_j), chunk-wise."""
+    b, tqp, h, _ = q_bthd.shape
+    num_k = k_bthd.shape[1] // cfg.kv_chunk
+    ein = functools.partial(jnp.einsum, precision=cfg.precision, preferred_element_type=F32)
+
+    def one_q_chunk(i, delta):
+        qs = i * cfg.q_chunk
+        q_c = _chunk(q_bthd, qs, cfg.q_chunk)
+        do_c = _chunk(do_bthd, qs, cfg.q_chunk).astype(F32)
+        lse_c = lax.dynamic_slice_in_dim(lse_bht, qs, cfg.q_chunk, axis=2)
+
+        def step(acc, j):
+            ks = j * cfg.kv_chunk
+            s = _scores(q_c, _chunk(k_bthd, ks, cfg.kv_chunk), qs, ks, mask, bias, cfg)
+            p = jnp.exp(s - lse_c[..., None])
+            dp = ein("bqhd,bkhd->bhqk", do_c, _chunk(v_bthd, ks, cfg.kv_chunk).astype(F32))
+            return acc + (p * dp).sum(-1), None
+
+        acc, _ = lax.scan(step, jnp.zeros((b, h, cfg.q_chunk), F32), jnp.arange(num_k))
+        return lax.dynamic_update_slice_in_dim(delta, acc, qs, axis=2)
+
+    return lax.fori_loop(0, tqp // cfg.q_chunk, one_q_chunk, jnp.zeros((b, h, tqp), F32))
+
+
+def _backward(q_bthd, k_bthd, v_bthd, mask, bias, delta_bht, lse_bht, do_bthd, cfg: Cfg):
     """Gradients of `sum(out * do)`: dq, dk, dv (f32) and dbias (f32, bias's 4-D shape).
 
-    Outer loop over key chunks (their dk, dv stay local), inner loop over query chunks; dq
-    and dbias are accumulated in place, so nothing of size q_len * kv_len is ever stored.
+    `delta_bht = rowsum(do * out)`. Outer loop over key chunks (their dk, dv stay local),
+    inner loop over query chunks; dq and dbias are accumulated in place, so nothing of size
+    q_len * kv_len is ever stored.
     """
-    delta_bht = jnp.einsum("bthd,bthd->bht", do_bthd.astype(F32), out_bthd.astype(F32))
     num_q = q_bthd.shape[1] // cfg.q_chunk
     ein = functools.partial(jnp.einsum, precision=cfg.precision, preferred_element_type=F32)
 
@@ -191,13 +220,18 @@ def chunked_attention(q_bthd, k_bthd, v_bthd, mask, bias, cfg: Cfg):
 
 def _fwd(q_bthd, k_bthd, v_bthd, mask, bias, cfg: Cfg):
     out, lse = _forward(q_bthd, k_bthd, v_bthd, mask, bias, cfg)
-    # Residuals beyond the inputs (alive anyway): the output and one f32 per query.
-    return out, (q_bthd, k_bthd, v_bthd, mask, bias, out, lse)
+    # Residuals beyond the inputs: one f32 per query, and the output unless recomputed.
+    kept = None if cfg.residual == "recompute" else out
+    return out, (q_bthd, k_bthd, v_bthd, mask, bias, kept, lse)
 
 
 def _bwd(cfg: Cfg, res, do_bthd):
     q, k, v, mask, bias, out, lse = res
-    dq, dk, dv, dbias = _backward(q, k, v, mask, bias, out, lse, do_bthd, cfg)
+    if out is None:
+        delta = _recomputed_delta(q, k, v, mask, bias, lse, do_bthd, cfg)
+    else:
+        delta = jnp.einsum("bthd,bthd->bht", do_bthd.astype(F32), out.astype(F32))
+    dq, dk, dv, dbias = _backward(q, k, v, mask, bias, delta, lse, do_bthd, cfg)
     dbias = None if bias is None else dbias.astype(bias.dtype)
     return dq.astype(q.dtype), dk.astype(k.dtype), dv.astype(v.dtype), None, dbias
 

@@ -5,13 +5,17 @@ stated relative to the largest reference entry and derived from the input precis
 (eps = 2^-24 per rounding, grown by the O(100)-term sums) and bfloat16 (2^-9 per rounding).
 """
 
+import importlib
+
 import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
 
+from attn_theory import attention, memory_probe
 from attn_theory import reference_attention as ref
 from attn_theory.memory_efficient import (
+    KERNELS,
     attention_fn,
     memory_efficient_attention,
     naive_attention,
@@ -65,13 +69,14 @@ def _ours_with_grads(q, k, v, do, bias=None, **kw):
         (29, 61, (None, None), True, True, True),  # everything, default chunk policy
     ],
 )
-def test_value_and_grads_match_float64(tq, tk, chunks, use_mask, use_bias, causal):
+@pytest.mark.parametrize("residual", ["output", "recompute"])
+def test_value_and_grads_match_float64(tq, tk, chunks, use_mask, use_bias, causal, residual):
     q, k, v, do, bias, mask = _inputs(0, 2, tq, tk, 3, 16)
     bias = bias if use_bias else None
     mask = mask if use_mask else None
     out, (dq, dk, dv, dbias) = _ours_with_grads(
         q, k, v, do, bias, mask=mask, causal=causal,
-        query_chunk_size=chunks[0], key_chunk_size=chunks[1],
+        query_chunk_size=chunks[0], key_chunk_size=chunks[1], residual=residual,
     )  # fmt: skip
     ref = _reference(q, k, v, do, mask=mask, bias=bias, causal=causal)
     for name, got, want in zip("out dq dk dv".split(), (out, dq, dk, dv), ref[:4], strict=True):
@@ -104,7 +109,7 @@ def test_fully_masked_rows_give_zeros_and_finite_grads():
     for got, want in zip((out, *grads[:3]), ref[:4], strict=True):
         assert _rel_err(got, want) < F32_TOL
     # All three backends agree on the convention, including jax.nn (wrapped to give zeros).
-    for impl in ("naive", "xla"):
+    for impl in ("reference", "xla"):
         other = attention_fn(impl)(q, k, v, mask=mask, bias=bias)
         assert _rel_err(other, ref[0]) < F32_TOL, impl
 
@@ -147,12 +152,33 @@ def test_jit_equals_no_jit():
 def test_attention_fn_backends_agree():
     q, k, v, do, bias, mask = _inputs(6, 2, 24, 40, 2, 8)
     ref = _reference(q, k, v, do, mask=mask, bias=bias, causal=True)[0]
-    for impl in ("naive", "memory_efficient", "xla"):
+    for impl in ("reference", "memory_efficient", "xla"):
         out = attention_fn(impl)(q, k, v, mask=mask, bias=bias, causal=True)
         assert out.shape == q.shape
         assert _rel_err(out, ref) < F32_TOL, impl
     with pytest.raises(ValueError, match="attention_impl"):
         attention_fn("flash")
+
+
+def test_one_table_of_attention_implementations():
+    # Every kernel name is a model `impl`, and the models add only their own 'merged'.
+    assert set(attention.ATTENTION_IMPLS) - set(KERNELS) == {"merged"}
+    assert set(KERNELS) <= set(attention.ATTENTION_IMPLS)
+    # Configs stay plain data (no library import), so they spell the choices out; they must
+    # list exactly the table's names.
+    for stem in ("icl_linear_regression", "icl_anisotropic", "icl_multitask"):
+        module = importlib.import_module(f"configs.{stem}")
+        if hasattr(module, "IMPLS"):
+            assert set(module.IMPLS) == set(attention.ATTENTION_IMPLS), stem
+
+
+def test_recomputing_backward_drops_the_output_residual():
+    # With the cotangent as an input (as inside a model), the default backward keeps the
+    # n x d f32 output (4 MiB here) and the recomputing one does not.
+    n, d = 16384, 64
+    store = memory_probe.temp_bytes("memory_efficient", "vjp", n, d)
+    recompute = memory_probe.temp_bytes("memory_efficient_recompute", "vjp", n, d)
+    assert store - recompute >= 0.5 * 4 * n * d, (store, recompute)
 
 
 def _temp_bytes(fn, n):
