@@ -46,7 +46,7 @@ def _torch_bias(fan_in: int):
 
 
 class MemorizationAttention(nn.Module):
-    """One MHA layer read out at token 0 (spec A3).
+    """One MHA layer read out at token 0 (the authors' BaselineAttention).
 
     Attributes:
       num_heads: H (the padded maximum when sweeping).

@@ -1,12 +1,13 @@
 """Random-feature models for one scalar attention layer and the MLP baseline (Fu et al. 2023).
 
-M-head random-feature attention (RFA), spec rank_and_random_features.md B.1/B.3:
+M-head random-feature attention (RFA), the paper's Sec. 2 model with our scalings
+(docs/papers/random_feature_attention.md):
     f(x_{0:N}) = sum_m (1/N) sum_i sigma(x~_0^T W_m x~_i) <v_m, x~_i>,   x~ = [x; 1],
 with W_m frozen and only the value vectors v_m trained, so f = phi(x)^T v is linear in
 v = (v_1..v_M) and phi has M (d+1) coordinates. W_m = G_m + mean: G_m entries are
 N(0, (noise_std/(d+1))^2), so the logit noise has std noise_std on the sphere of radius
 sqrt(d); RFA has zero mean, biased RFA (BRFA) has mean (beta/sqrt(d)) [I_d 0; 0 0], i.e. a
-mean logit of beta * c_i. sigma is ReLU normalised by 1/N (spec's [recall]) or softmax (our
+mean logit of beta * c_i. sigma is ReLU normalised by 1/N ([ours]) or softmax (our
 alternative); both come from `attn_theory.attention`, with each head's query as one query row.
 
 RFMLP: ReLU(w_j^T z)/sqrt(p) with z = [vec(x_{0:N})/sqrt((N+1)d); 1], w_j ~ N(0, I), frozen.
@@ -71,8 +72,3 @@ def mlp_features(w_iw: Array, x0_bd: Array, xs_bnd: Array) -> Array:
     flat = jnp.concatenate([x0_bd[:, None], xs_bnd], axis=1).reshape(b, -1)
     z = augment(flat / jnp.sqrt(flat.shape[-1]))
     return jax.nn.relu(z @ w_iw) / jnp.sqrt(w_iw.shape[-1])
-
-
-def readout(phi_bp: Array, v_p: Array, bias: Array | float = 0.0) -> Array:
-    """The trained linear layer: f = phi^T v + bias, [b]."""
-    return phi_bp @ v_p + bias

@@ -1,9 +1,9 @@
 """Key-permutation-invariant targets f*(x_0, x_{1:N}) = (1/N) sum_i F(x_0, x_i), and a sampler.
 
 Setting of Fu-Guo-Bai-Mei 2023 ("What can a single attention layer learn?") as reconstructed
-in spec rank_and_random_features.md part B.3 (the paper's own target list and scalings could
-not be confirmed; these definitions are the spec's [calib] ones). Tokens are i.i.d. uniform on
-the sphere of radius sqrt(d), so c_i = <x_0, x_i> / sqrt(d) has mean 0 and variance 1.
+in docs/papers/random_feature_attention.md: these targets and scalings are ours [ours], not
+the paper's list. Tokens are i.i.d. uniform on the sphere of radius sqrt(d), so
+c_i = <x_0, x_i> / sqrt(d) has mean 0 and variance 1.
 
 Targets live in a registry, so a new one is a few lines:
 

@@ -1,9 +1,10 @@
 """Capacity laws and measurements for one multi-head attention layer (Mahdavi et al., ICLR'24).
 
 The paper's construction memorises H(n - 1) + 1 examples with H heads, context length n,
-value size 1 and d_h >= n, using Theta(H d^2) parameters [recall: the exact constant is a
-reconstruction, see spec A2]. Its mechanism is softmax saturation: on the examples a head is
-not responsible for, its attention collapses onto one token.
+value size 1 and d_h >= n, using Theta(H d^2) parameters [ours: the exact constant is our
+reconstruction, see docs/papers/memorization_capacity.md]. Its mechanism is softmax
+saturation: on the examples a head is not responsible for, its attention collapses onto one
+token.
 """
 
 from __future__ import annotations
@@ -21,8 +22,8 @@ def num_params(
 ) -> int:
     """Parameters of the model in models/memorization.py.
 
-    Per head: W_Q, W_K [d, d_h] and W_V [d, 1], i.e. 2 d d_h + d (8256 at d = d_h = 64, spec
-    A3), plus one row of W_O [d]; then the input Linear and the decoder with biases.
+    Per head: W_Q, W_K [d, d_h] and W_V [d, 1], i.e. 2 d d_h + d (8256 at d = d_h = 64, the
+    authors' setting), plus one row of W_O [d]; then the input Linear and the decoder with biases.
     """
     per_head = 2 * d_model * head_dim + d_model + d_model
     return (
@@ -44,7 +45,7 @@ def saturation_fraction(attn_bhs, threshold: float = 0.99, active_heads=None) ->
 
 
 def memorised(acc_log, loss_log, num_examples):
-    """The paper's memorised count from periodic full-train-set evaluations (spec A5).
+    """The paper's memorised count from periodic full-train-set evaluations (authors' rule).
 
     Training early-stops at the first evaluation with accuracy exactly 1.0 (count N);
     otherwise the checkpoint with the lowest train loss is reloaded and its accuracy x N is

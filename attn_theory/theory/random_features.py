@@ -5,7 +5,7 @@ their trained weights, so the fit is closed-form. One eigendecomposition per fea
 (primal p x p Gram when p <= n, dual n x n kernel when p > n) serves every lambda and every
 target; the functions are pure jnp, so callers vmap them over seeds, and lambdas are vmapped
 inside. lambda is relative: lambda_rel * mean(s^2) over the nonzero singular values s of the
-centred feature matrix (spec B.3); an intercept is fitted unpenalised by centring.
+centred feature matrix ([ours]); an intercept is fitted unpenalised by centring.
 
 Degree argument ([ours] counting heuristic, after Mei-Misiakiewicz-Montanari's random-feature
 theory; the paper's own theorem constants could not be read): the logit u = x~_0^T W x~_i is
@@ -14,7 +14,8 @@ span functions of degree <= k in x_0 and <= k+1 in x_i (the appended 1 adds lowe
 Random features learn the block of order k roughly when the feature count M (d+1) and the
 sample size n exceed its dimension D_k = P(d, k) P(d, k+1), with P(d, k) the dimension of
 polynomials of degree <= k on the sphere S^{d-1}; hence heads_needed(k) = D_k / (d+1)
-(44 for k = 1 and 763 for k = 2 at d = 8; the spec's coarser count for k = 2 is about 3300).
+(44 for k = 1 and 763 for k = 2 at d = 8; counting the full symmetric degree-2 space of
+x~_0 (x) x~_i instead gives about 3300 heads for k = 2).
 A target F = g(c_i) then keeps the fraction of Var(g(c)) above the learned degree as its
 relative error; `correlation_degree_fractions` computes that decomposition (Gegenbauer
 polynomials in c under the exact law of c on the sphere, not a Gaussian approximation).

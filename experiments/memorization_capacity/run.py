@@ -1,16 +1,18 @@
-"""Memorisation capacity of one multi-head attention layer (Mahdavi, Liao, Thrampoulidis, ICLR'24).
+"""Memorisation capacity of one multi-head attention layer (Mahdavi, Liao, Thrampoulidis,
+ICLR'24), the run.
 
 Random labels on U[0,1] inputs are memorised by the layer of models/memorization.py; the
 memorised count is (train accuracy) x N with the paper's rule (stop at accuracy 1.0, else
 the lowest-loss evaluation). Each sweep (H, n or d_h) at each dataset size N is ONE vmapped
 fit over (sweep point x seed): the model is padded to the sweep's largest sizes and traced
 `active` sizes select each point. Capacity per setting = max over the N grid of acc x N.
-Spec: shared/papers/specs/memorization_and_scan_snap.md, part A (checks A9).
+The construction's H(n-1)+1 curves the figures overlay are computed here and saved as
+`const_*` arrays, so claims and plots read saved results only
+(docs/papers/memorization_capacity.md).
 """
 
 from __future__ import annotations
 
-import dataclasses
 import math
 
 import jax
@@ -18,72 +20,33 @@ import jax.numpy as jnp
 import numpy as np
 import optax
 
-from attn_theory import train
+from attn_theory import train, validation
 from attn_theory.models import memorization
 from attn_theory.tasks import random_labels
 from attn_theory.theory import capacity
-from experiments import launch
-from experiments import memorization_capacity_claims as claims_lib
-from experiments import memorization_capacity_plots as plots
+from configs.memorization_capacity import Config
 
-NAME = "memorization_capacity"
 SIZES = ("num_heads", "head_dim", "context_len")
 
 
-@dataclasses.dataclass(frozen=True)
-class Task:
-    input_dim: int
-    num_classes: int
-    context_len: int
-    num_examples: tuple[int, ...]
-    num_examples_random: tuple[int, ...]
-
-
-@dataclasses.dataclass(frozen=True)
-class Model:
-    d_model: int
-    num_heads: int
-    head_dim: int
-
-
-@dataclasses.dataclass(frozen=True)
-class Sweep:
-    num_heads: tuple[int, ...]
-    context_len: tuple[int, ...]
-    head_dim: tuple[int, ...]
-    context_len_heads: int
-    head_dim_heads: int
-    shared: tuple[str, ...]
-    random: tuple[str, ...]
-    regression_heads: tuple[int, ...]
-
-
-@dataclasses.dataclass(frozen=True)
-class Optim:
-    learning_rate: float
-    batch_size: int
-    min_steps: int
-    epochs: float
-    head_dim_min_steps: int
-    warmup_frac: float
-    warmup_init_frac: float
-
-
-@dataclasses.dataclass(frozen=True)
-class Config:
-    task: Task
-    model: Model
-    sweep: Sweep
-    optim: Optim
-    eval_every: int
-    eval_batch: int
-    saturation_threshold: float
-    checkpoint_every: int
-    seed: int
-    num_seeds: int
-
-
-validate = claims_lib.validate
+def validate(cfg: Config) -> None:
+    """Cross-field rules (per-field bounds are declared in configs/memorization_capacity.py)."""
+    t, s = cfg.task, cfg.sweep
+    for f, vals in [
+        ("task.num_examples", t.num_examples),
+        ("task.num_examples_random", t.num_examples_random),
+        ("sweep.num_heads", s.num_heads),
+        ("sweep.context_len", s.context_len),
+        ("sweep.head_dim", s.head_dim),
+        ("sweep.regression_heads", s.regression_heads),
+    ]:
+        validation.check(list(vals) == sorted(set(vals)), f, f"must be increasing, got {vals!r}")
+    validation.check("heads" in s.shared, "sweep.shared", "must include 'heads' (A-P1, A-P6)")
+    validation.check(
+        cfg.model.num_heads in s.num_heads,
+        "model.num_heads",
+        f"must be in sweep.num_heads {s.num_heads} (saturation, A-P6)",
+    )
 
 
 def points(cfg: Config, sweep: str) -> list[dict[str, int]]:
@@ -273,15 +236,22 @@ def run(cfg: Config, key: jax.Array, hooks=None) -> dict[str, np.ndarray]:
             cfg, keys, pts, n, "shared", regression=True, hooks=hooks, name=f"regression_N{n}"
         )
         out["regression_mse"] = reg["loss"]
-    return out
+    return {**out, **theory_curves(cfg)}
 
 
-claims = claims_lib.claims
+def theory_curves(cfg: Config) -> dict[str, np.ndarray]:
+    """The construction's H(n-1)+1 along each sweep (`const_*`: the same for every seed).
 
-
-def plot(res, cfg: Config):
-    return plots.figures(res, cfg)
-
-
-if __name__ == "__main__":
-    launch.cli(__name__)
+    On the d_h sweep the construction needs d_h >= n, so points below n are nan.
+    """
+    t, s, m = cfg.task, cfg.sweep, cfg.model
+    head_dim = np.asarray(s.head_dim)
+    at_n = float(capacity.lower_bound(s.head_dim_heads, t.context_len))
+    return {
+        "const_bound_heads": capacity.lower_bound(np.asarray(s.num_heads), t.context_len),
+        "const_bound_context_len": capacity.lower_bound(
+            s.context_len_heads, np.asarray(s.context_len)
+        ),
+        "const_bound_head_dim": np.where(head_dim >= t.context_len, at_n, np.nan),
+        "const_bound_base": np.asarray(capacity.lower_bound(m.num_heads, t.context_len)),
+    }

@@ -1,139 +1,103 @@
-"""Claims B1-B6 of spec rank_and_random_features.md B.3 for random_feature_attention.py,
-plus the config's validate() and model_names().
+"""Claims B1-B6 of random_feature_attention (and the [ours] GD check), from saved results only.
 
-Bounds are the spec's, never loosened; seeds are combined by the median. A setting the config
-did not run gives a failing claim with value nan rather than an error.
+Every B claim is [ours]: the paper states B1, B2, B4 and B5 qualitatively, and the settings
+and thresholds are our reconstruction (docs/papers/random_feature_attention.md). Bounds are
+never loosened; seeds are combined by the median, and every claim carries the same quantity
+per seed so `seeds_passing` shows how many seeds pass alone. A setting the config did not run
+gives a failing claim with value nan rather than an error.
 """
 
 from __future__ import annotations
 
-import dataclasses
-
 import numpy as np
 
-from attn_theory import results, validation
-from attn_theory.models import random_features as rf
-from attn_theory.tasks import pairwise_targets as tasks
+from attn_theory import results
 
 
-def model_names(cfg) -> list[str]:
-    """'rfa', one 'brfa_b<beta>' per beta, 'rfmlp'."""
-    return ["rfa", *(f"brfa_b{b:g}" for b in cfg.model.betas), "rfmlp"]
-
-
-def validate(cfg) -> None:
-    """Raises validation.ConfigError naming the first bad field."""
-    t, m, o = cfg.task, cfg.model, cfg.optim
-    validation.int_range("task.dim", t.dim, 2)
-    validation.check(
-        len(t.context_lengths) > 0 and min(t.context_lengths) >= 1,
-        "task.context_lengths",
-        f"must be non-empty and >= 1, got {t.context_lengths}",
-    )
-    validation.one_of("task.main_context", t.main_context, t.context_lengths)
-    validation.check(len(t.targets) > 0, "task.targets", "must name at least one target")
-    for name in t.targets:
-        validation.one_of("task.targets", name, tuple(tasks.TARGETS))
-    validation.check(
-        len(t.sample_sizes) > 0 and min(t.sample_sizes) >= 2,
-        "task.sample_sizes",
-        f"must be non-empty and >= 2, got {t.sample_sizes}",
-    )
-    validation.int_range("task.context_sweep_samples", t.context_sweep_samples, 2)
-    validation.int_range("task.num_val", t.num_val, 2)
-    validation.int_range("task.num_test", t.num_test, 2)
-    validation.one_of("model.activation", m.activation, rf.ACTIVATIONS)
-    validation.int_range("model.num_heads", m.num_heads, 1)
-    for h in m.head_counts:
-        validation.int_range("model.head_counts", h, 1)
-    validation.positive("model.noise_std", m.noise_std)
-    for b in m.betas:
-        validation.positive("model.betas", b)
-    validation.check(
-        len(o.lambdas) > 0 and min(o.lambdas) > 0,
-        "optim.lambdas",
-        f"must be non-empty and > 0, got {o.lambdas}",
-    )
-    validation.one_of("optim.gd_model", o.gd_model, model_names(cfg))
-    validation.one_of("optim.gd_target", o.gd_target, t.targets)
-    validation.one_of("optim.gd_samples", o.gd_samples, t.sample_sizes)
-    validation.int_range("optim.gd_steps", o.gd_steps, 1)
-    validation.in_range("optim.gd_momentum", o.gd_momentum, 0.0, 0.99)
-    validation.int_range("optim.gd_log_every", o.gd_log_every, 1)
-    validation.int_range("num_seeds", cfg.num_seeds, 1)
-
-
-def claims(res: dict[str, np.ndarray], cfg, names: list[str]) -> dict[str, results.Claim]:
-    """B1-B6 with the spec B.3 bounds on the median over seeds, plus the [ours] GD check."""
+def claims(res: dict[str, np.ndarray], cfg) -> dict[str, results.Claim]:
     t = cfg.task
+    names = [str(x) for x in np.asarray(res["const_models"])]
     beta = min(cfg.model.betas, key=lambda b: abs(b - 2.0)) if cfg.model.betas else None
     brfa = f"brfa_b{beta:g}" if beta is not None else None
+    num_seeds = int(np.asarray(res["err_n"]).shape[0])
+    nan = np.full(num_seeds, np.nan)
 
     def at(kind, model, where, target):
-        """Median over seeds of err_n (where = n) or err_context (where = N); nan if absent."""
+        """Per-seed err_n (where = n) or err_context (where = N) [seed]; nan if absent."""
         axis = t.sample_sizes if kind == "n" else t.context_lengths
         if model not in names or where not in axis or target not in t.targets:
-            return float("nan")
-        arr = res["err_n" if kind == "n" else "err_context"]
-        return float(
-            np.median(arr[:, names.index(model), axis.index(where), t.targets.index(target)])
-        )
+            return nan
+        arr = np.asarray(res["err_n" if kind == "n" else "err_context"], np.float64)
+        return arr[:, names.index(model), axis.index(where), t.targets.index(target)]
 
-    n_ctx, big = t.context_sweep_samples, max(t.sample_sizes)
-    rfa, mlp = at("n", "rfa", 4000, "corr1"), at("n", "rfmlp", 4000, "corr1")
-    sanity = [at("n", x, n, "lin_keys") for x in ("rfa", "rfmlp") for n in t.sample_sizes]
-    sanity = max(
-        [v for v, n in zip(sanity, 2 * t.sample_sizes, strict=True) if n >= 1000],
-        default=float("nan"),
-    )
-    curve = [at("n", "rfa", n, "corr1") for n in (250, 1000, 4000)]
+    n_ctx = t.context_sweep_samples
+    big = max(t.sample_sizes)
     big = big if big >= 3000 else float("nan")  # B5 asks for n >= 3000
-    b, sfx = f"BRFA(beta={beta})", f" (N={t.main_context}, median over {cfg.num_seeds} seeds)"
-    le, ge = results.claim_le, results.claim_ge
-    c = {
-        "B1_rfa_corr1": le(rfa, 0.15, "B1: RFA error on corr1 at n=4000 < 0.15"),
-        "B1_rfmlp_corr1": ge(mlp, 0.5, "B1: RFMLP (same #params) on corr1 at n=4000 > 0.5"),
-        "B1_ratio": ge(mlp / rfa, 4.0, "B1: RFMLP / RFA error on corr1 at n=4000 > 4"),
-        "B2_rfmlp_collapse": ge(
-            at("N", "rfmlp", 16, "corr1") - at("N", "rfmlp", 2, "corr1"),
-            0.5,
-            f"B2: RFMLP corr1 error(N=16) - error(N=2) > 0.5 at n={n_ctx}",
-        ),
-        "B2_rfa_flat": le(
-            abs(at("N", "rfa", 16, "corr1") - at("N", "rfa", 2, "corr1")),
-            0.05,
-            f"B2: |RFA corr1 error(N=16) - error(N=2)| < 0.05 at n={n_ctx}",
-        ),
-        "B3_sanity": le(sanity, 0.02, "B3: lin_keys error < 0.02, RFA and RFMLP, all n >= 1000"),
-        "B4_more_data": results.claim_true(
-            bool(np.all(np.diff(curve) < 0)),
-            curve,
-            "B4: RFA corr1 error strictly decreases over n = 250, 1000, 4000",
-        ),
-        "B5_brfa_corr2": le(
-            at("n", brfa, big, "corr2"), 0.65, f"B5: {b} corr2 error at n={big} < 0.65"
-        ),
-        "B5_rfa_corr2": ge(
-            at("n", "rfa", big, "corr2"), 0.9, f"B5: RFA corr2 error at n={big} > 0.9"
-        ),
-        "B5_relu_corr": le(
-            at("n", brfa, big, "relu_corr") - at("n", "rfa", big, "relu_corr"),
-            0.0,
-            f"B5: {b} - RFA error on relu_corr at n={big} < 0",
-        ),
-        "B6_bias_cost": ge(
-            at("n", brfa, 4000, "lin_keys") / at("n", "rfa", 4000, "lin_keys"),
-            10.0,
-            f"B6: {b} / RFA error on lin_keys at n=4000 > 10",
-        ),
-    }
-    c = {k: dataclasses.replace(v, claim=v.claim + sfx) for k, v in c.items()}
+    rfa, mlp = at("n", "rfa", 4000, "corr1"), at("n", "rfmlp", 4000, "corr1")
+    sanity = [at("n", x, n, "lin_keys") for x in ("rfa", "rfmlp") for n in t.sample_sizes
+              if n >= 1000]  # fmt: skip
+    mlp2, mlp16 = at("N", "rfmlp", 2, "corr1"), at("N", "rfmlp", 16, "corr1")
+    rfa2, rfa16 = at("N", "rfa", 2, "corr1"), at("N", "rfa", 16, "corr1")
+    brfa2, rfa2c = at("n", brfa, big, "corr2"), at("n", "rfa", big, "corr2")
+    brelu, rrelu = at("n", brfa, big, "relu_corr"), at("n", "rfa", big, "relu_corr")
+    blin, rlin = at("n", brfa, 4000, "lin_keys"), at("n", "rfa", 4000, "lin_keys")
+    curve = np.stack([at("n", "rfa", n, "corr1") for n in (250, 1000, 4000)], -1)  # [seed, 3]
+    b = f"BRFA(beta={beta})"
+    median = f"median of {num_seeds} seeds"
+    sfx = f" (N={t.main_context}) [ours: setting and bound]"
+    md = np.median
+    rows = [  # (name, '<=' or '>=', value from medians, per-seed values, bound, text, statistic)
+        ("B1_rfa_corr1", "<=", md(rfa), rfa, 0.15, "B1: RFA error on corr1 at n=4000 < 0.15",
+         median),
+        ("B1_rfmlp_corr1", ">=", md(mlp), mlp, 0.5,
+         "B1: RFMLP (same #params) on corr1 at n=4000 > 0.5", median),
+        ("B1_ratio", ">=", md(mlp) / md(rfa), mlp / rfa, 4.0,
+         "B1: RFMLP / RFA error on corr1 at n=4000 > 4", f"ratio of the {median}s"),
+        ("B2_rfmlp_collapse", ">=", md(mlp16) - md(mlp2), mlp16 - mlp2, 0.5,
+         f"B2: RFMLP corr1 error(N=16) - error(N=2) > 0.5 at n={n_ctx}",
+         f"difference of the {median}s"),
+        ("B2_rfa_flat", "<=", abs(md(rfa16) - md(rfa2)), np.abs(rfa16 - rfa2), 0.05,
+         f"B2: |RFA corr1 error(N=16) - error(N=2)| < 0.05 at n={n_ctx}",
+         f"difference of the {median}s"),
+        ("B3_sanity", "<=", max([md(x) for x in sanity], default=np.nan),
+         np.max(sanity, 0) if sanity else nan, 0.02,
+         "B3: lin_keys error < 0.02, RFA and RFMLP, all n >= 1000",
+         f"worst setting of the {median}s"),
+        ("B5_brfa_corr2", "<=", md(brfa2), brfa2, 0.65, f"B5: {b} corr2 error at n={big} < 0.65",
+         median),
+        ("B5_rfa_corr2", ">=", md(rfa2c), rfa2c, 0.9, f"B5: RFA corr2 error at n={big} > 0.9",
+         median),
+        ("B5_relu_corr", "<=", md(brelu) - md(rrelu), brelu - rrelu, 0.0,
+         f"B5: {b} - RFA error on relu_corr at n={big} < 0", f"difference of the {median}s"),
+        ("B6_bias_cost", ">=", md(blin) / md(rlin), blin / rlin, 10.0,
+         f"B6: {b} / RFA error on lin_keys at n=4000 > 10", f"ratio of the {median}s"),
+    ]  # fmt: skip
+    c = {}
+    for name, op, value, per_seed, bound, text, stat in rows:
+        check = results.claim_le if op == "<=" else results.claim_ge
+        c[name] = check(float(value), bound, text + sfx, kind="measured", statistic=stat,
+                        per_seed=per_seed)  # fmt: skip
+    med = np.median(curve, 0)
+    c["B4_more_data"] = results.claim_true(
+        bool(np.all(np.diff(med) < 0)),
+        med.tolist(),
+        "B4: RFA corr1 error strictly decreases over n = 250, 1000, 4000" + sfx,
+        kind="measured",
+        statistic=f"{median} at each n",
+        per_seed=np.diff(curve, axis=-1).max(-1),
+        per_seed_passed=np.all(np.diff(curve, axis=-1) < 0, -1),
+    )
+    c = {k: c[k] for k in [r[0] for r in rows[:6]] + ["B4_more_data"] + [r[0] for r in rows[6:]]}
     if "gd_pred_rel_diff" in res:
         o = cfg.optim
-        c["GD_matches_closed_form"] = le(
-            np.max(res["gd_pred_rel_diff"]),
+        diff = np.asarray(res["gd_pred_rel_diff"], np.float64)
+        c["GD_matches_closed_form"] = results.claim_le(
+            float(np.max(diff)),
             0.05,
             f"[ours] optax GD ({o.gd_steps} Nesterov steps) on {o.gd_model}/{o.gd_target}, "
-            f"n={o.gd_samples}: test predictions within 5% of closed-form ridge (max over seeds)",
+            f"n={o.gd_samples}: test predictions within 5% of closed-form ridge",
+            kind="closed_form",
+            statistic=f"every seed (worst of {diff.size})",
+            per_seed=diff,
         )
     return c

@@ -1,36 +1,19 @@
-"""Figures for experiments/random_feature_attention.py, with the degree theory overlaid.
+"""Random-feature attention: the figures, drawn from saved results only, theory overlaid.
 
 Every figure is labelled: the model structure is the paper's; the activation, scalings,
-targets and sizes are ours (spec B.3 reconstruction). The theory lines are the [ours]
-degree-counting heuristic of attn_theory.theory.random_features (ReLU only).
+targets and sizes are ours [ours]. The theory lines are the [ours] degree-counting heuristic
+of attn_theory.theory.random_features (ReLU only), saved by run.py as `const_theory_*`.
 """
 
 from __future__ import annotations
-
-import functools
 
 import numpy as np
 from matplotlib.ticker import NullFormatter
 
 from attn_theory import plotting
-from attn_theory.tasks import pairwise_targets as tasks
-from attn_theory.theory import random_features as theory
 
-LABEL = "[paper] structure; [ours] sigma={act}, d={d}, M={m}, targets (spec B.3)"
+LABEL = "[paper] structure; [ours] sigma={act}, d={d}, M={m}, targets and sizes"
 CORR_TARGETS = ("corr1", "corr2", "corr3", "relu_corr")
-
-
-@functools.lru_cache(maxsize=64)
-def _fractions(target, dim):
-    return theory.target_degree_fractions(tasks.TARGETS[target], dim, 4)
-
-
-def _theory_rfa(cfg, target, num_heads, n):
-    """Degree-heuristic prediction for RFA (nan where unavailable: softmax, unknown degree)."""
-    frac = _fractions(target, cfg.task.dim)
-    if frac is None or cfg.model.activation != "relu":
-        return np.nan
-    return theory.predicted_error(frac, theory.rfa_learned_order(num_heads, cfg.task.dim, n))
 
 
 def _positive(y):
@@ -55,8 +38,7 @@ def error_vs_n(res, cfg, names, only=None, models=None):
         i_t = t.targets.index(target)
         for name in models:
             plotting.seed_band(ax, ns, res["err_n"][:, names.index(name), :, i_t], label=name)
-        grid = np.unique(np.geomspace(ns.min(), ns.max(), 200).astype(int))
-        pred = [_theory_rfa(cfg, target, cfg.model.num_heads, n) for n in grid]
+        grid, pred = res["const_theory_grid_n"], res["const_theory_err_n"][i_t]
         if np.any(np.isfinite(_positive(pred))):
             plotting.theory_line(ax, grid, _positive(pred), label="RFA degree theory [ours]")
         ax.set(xscale="log", yscale="log", xlabel="training samples n", title=target)
@@ -67,11 +49,10 @@ def error_vs_n(res, cfg, names, only=None, models=None):
 
 
 def error_vs_context(res, cfg, names):
-    t, d = cfg.task, cfg.task.dim
+    t = cfg.task
     targets = [x for x in ("corr1", "corr2", "lin_keys") if x in t.targets]
     fig, axes = plotting.figure(ncols=max(len(targets), 1), width=3.4)
     ns = np.asarray(t.context_lengths)
-    p = cfg.model.num_heads * (d + 1)
     n = t.context_sweep_samples
     for ax, target in zip(axes[0], targets, strict=False):
         i_t = t.targets.index(target)
@@ -79,16 +60,14 @@ def error_vs_context(res, cfg, names):
             y = res["err_context"][:, names.index(name), :, i_t]
             if np.all(np.isfinite(y)):  # BRFA is only fitted at every N on request
                 plotting.seed_band(ax, ns, y, label=name)
-        rfa = [_theory_rfa(cfg, target, cfg.model.num_heads, n) for _ in ns]
+        rfa = np.full(len(ns), res["const_theory_err_context"][i_t])
         if np.all(np.isfinite(rfa)):
             plotting.theory_line(ax, ns, rfa, label="RFA degree theory [ours]")
         if target == "corr1":
-            grid = np.arange(ns.min(), ns.max() + 1)
-            mlp = [0.0 if theory.mlp_learns_pairwise(k, d, p, n) else 1.0 for k in grid]
             plotting.theory_line(
                 ax,
-                grid,
-                mlp,
+                res["const_theory_grid_context"],
+                res["const_theory_mlp_context"],
                 drawstyle="steps-mid",
                 label="RFMLP: 1 if dim deg-2 > min(n,p) [ours]",
                 color="grey",
@@ -102,19 +81,17 @@ def error_vs_context(res, cfg, names):
 
 
 def error_vs_heads(res, cfg):
-    t, d = cfg.task, cfg.task.dim
+    t = cfg.task
     fig, axes = plotting.figure(ncols=len(t.targets), width=3.0)
     hs = np.asarray(cfg.model.head_counts)
     n = max(t.sample_sizes)
     for ax, target in zip(axes[0], t.targets, strict=False):
         i_t = t.targets.index(target)
         plotting.seed_band(ax, hs, res["err_heads"][..., i_t], label="RFA")
-        grid = np.unique(np.geomspace(hs.min(), hs.max(), 200).astype(int))
-        pred = [_theory_rfa(cfg, target, int(h), n) for h in grid]
+        grid, pred = res["const_theory_grid_heads"], res["const_theory_err_heads"][i_t]
         if np.all(np.isfinite(pred)):
             plotting.theory_line(ax, grid, pred, label="degree theory [ours]")
-        for k in (1, 2):
-            m_k = theory.heads_needed(d, k)
+        for k, m_k in zip((1, 2), res["const_heads_needed"], strict=True):
             if hs.min() <= m_k <= hs.max():
                 ax.axvline(m_k, color="grey", linestyle=":", label=f"M needed, order {k}")
         ax.set(xscale="log", xlabel="heads M", title=f"{target}, n={n}", ylim=(0, 1.15))
@@ -147,8 +124,9 @@ def gd_vs_closed_form(res, cfg):
     return fig
 
 
-def plot(res, cfg, names):
+def plot(res, cfg):
     """{name: Figure}: error vs n, vs N, biased vs zero mean, vs heads, GD vs closed form."""
+    names = [str(x) for x in np.asarray(res["const_models"])]
     figs = {}
     figs["error_vs_n"] = error_vs_n(res, cfg, names)
     _suptitle(figs["error_vs_n"], cfg, "Relative test error vs sample size (ridge, lambda on val)")

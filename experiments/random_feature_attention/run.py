@@ -1,11 +1,13 @@
-"""Random-feature attention vs a random-feature MLP (Fu-Guo-Bai-Mei 2023), spec part B.
+"""Random-feature attention vs a random-feature MLP (Fu-Guo-Bai-Mei 2023), the run.
 
 For every context length N and model (RFA, BRFA per beta, RFMLP with matched trainable
 parameters) one jitted program per seed batch samples data, builds frozen random features and
 targets; closed-form ridge (vmapped over seeds, lambdas inside, lambda chosen on validation)
 gives the relative test error for every sample size n and target. A heads sweep reuses
 prefixes of the RFA heads, and one setting is re-fitted by full-batch gradient descent with
-optax through train.fit to show it reaches the closed form. Claims B1-B6 of spec B.3.
+optax through train.fit to show it reaches the closed form. The [ours] degree-counting
+predictions the figures overlay are computed here too and saved as `const_*` arrays, so claims
+and plots read saved results only (claims B1-B6 of docs/papers/random_feature_attention.md).
 
     python -m experiments.random_feature_attention \
         --config=configs/random_feature_attention.py:quick --workdir=/tmp/random_feature_attention
@@ -13,68 +15,32 @@ optax through train.fit to show it reaches the closed form. Claims B1-B6 of spec
 
 from __future__ import annotations
 
-import dataclasses
-
 import jax
 import jax.numpy as jnp
 import numpy as np
 import optax
 
-from attn_theory import results, train
+from attn_theory import train, validation
 from attn_theory.models import random_features as rf
 from attn_theory.tasks import pairwise_targets as tasks
 from attn_theory.theory import random_features as theory
-from experiments import launch
-from experiments import random_feature_attention_claims as claims_lib
-from experiments import random_feature_attention_plots as plots
-
-NAME = "random_feature_attention"
+from configs.random_feature_attention import Config
 
 
-@dataclasses.dataclass(frozen=True)
-class TaskConfig:
-    dim: int = 8
-    context_lengths: tuple[int, ...] = (2, 8, 16)
-    main_context: int = 8
-    targets: tuple[str, ...] = ("lin_keys", "corr1", "bilinS", "corr2", "corr3", "relu_corr")
-    sample_sizes: tuple[int, ...] = (250, 1000, 4000)
-    context_sweep_samples: int = 3000
-    num_val: int = 1000
-    num_test: int = 2000
+def model_names(cfg: Config) -> list[str]:
+    """'rfa', one 'brfa_b<beta>' per beta, 'rfmlp' (saved as `const_models`)."""
+    return ["rfa", *(f"brfa_b{b:g}" for b in cfg.model.betas), "rfmlp"]
 
 
-@dataclasses.dataclass(frozen=True)
-class ModelConfig:
-    activation: str = "relu"
-    num_heads: int = 256
-    head_counts: tuple[int, ...] = (4, 16, 32, 64, 128, 256)
-    noise_std: float = 1.0
-    betas: tuple[float, ...] = (2.0,)
-    context_sweep_brfa: bool = False
-
-
-@dataclasses.dataclass(frozen=True)
-class OptimConfig:
-    lambdas: tuple[float, ...] = (1e-8, 1e-6, 1e-4, 1e-3, 1e-2, 0.1, 1.0)
-    gd_model: str = "rfa"
-    gd_target: str = "corr1"
-    gd_samples: int = 1000
-    gd_steps: int = 1000
-    gd_momentum: float = 0.9
-    gd_log_every: int = 250
-
-
-@dataclasses.dataclass(frozen=True)
-class Config:
-    task: TaskConfig = TaskConfig()
-    model: ModelConfig = ModelConfig()
-    optim: OptimConfig = OptimConfig()
-    seed: int = 0
-    num_seeds: int = 2
-
-
-model_names = claims_lib.model_names
-validate = claims_lib.validate
+def validate(cfg: Config) -> None:
+    """Cross-field rules (per-field bounds are declared in configs/random_feature_attention.py)."""
+    t, o = cfg.task, cfg.optim
+    validation.one_of("task.main_context", t.main_context, t.context_lengths)
+    for name in t.targets:
+        validation.one_of("task.targets", name, tuple(tasks.TARGETS))
+    validation.one_of("optim.gd_model", o.gd_model, model_names(cfg))
+    validation.one_of("optim.gd_target", o.gd_target, t.targets)
+    validation.one_of("optim.gd_samples", o.gd_samples, t.sample_sizes)
 
 
 def _features_fn(cfg: Config, num_keys: int, num_train: int, model: str, num_heads: int):
@@ -179,7 +145,46 @@ def run(cfg: Config, key: jax.Array, hooks: train.Hooks | None = None) -> dict[s
                             hooks,
                         )
                     )
-    return out
+    return {**out, **theory_curves(cfg), "const_models": np.asarray(names)}
+
+
+def theory_curves(cfg: Config) -> dict[str, np.ndarray]:
+    """[ours] degree-argument predictions of RFA's relative error along n, N and M, and the
+    RFMLP degree-2 step along N (`const_*`: the same for every seed). RFA curves are nan for
+    softmax scores or a target of unknown degree."""
+    t, m = cfg.task, cfg.model
+    ns, hs = np.asarray(t.sample_sizes), np.asarray(m.head_counts)
+    grid_n = np.unique(np.geomspace(ns.min(), ns.max(), 200).astype(int))
+    grid_h = np.unique(np.geomspace(hs.min(), hs.max(), 200).astype(int))
+    grid_ctx = np.arange(min(t.context_lengths), max(t.context_lengths) + 1)
+    p, n_ctx = m.num_heads * (t.dim + 1), t.context_sweep_samples
+    fracs = [theory.target_degree_fractions(tasks.TARGETS[x], t.dim, 4) for x in t.targets]
+
+    def rfa(heads, sizes):  # [targets, len(sizes)]
+        return np.asarray(
+            [
+                [
+                    np.nan
+                    if frac is None or m.activation != "relu"
+                    else theory.predicted_error(frac, theory.rfa_learned_order(h, t.dim, n))
+                    for h, n in zip(heads, sizes, strict=True)
+                ]
+                for frac in fracs
+            ],
+            np.float64,
+        )
+
+    mlp = [0.0 if theory.mlp_learns_pairwise(k, t.dim, p, n_ctx) else 1.0 for k in grid_ctx]
+    return {
+        "const_theory_grid_n": grid_n,
+        "const_theory_err_n": rfa([m.num_heads] * len(grid_n), grid_n),
+        "const_theory_err_context": rfa([m.num_heads], [n_ctx])[:, 0],
+        "const_theory_grid_context": grid_ctx,
+        "const_theory_mlp_context": np.asarray(mlp),
+        "const_theory_grid_heads": grid_h,
+        "const_theory_err_heads": rfa(grid_h, [max(t.sample_sizes)] * len(grid_h)),
+        "const_heads_needed": np.asarray([theory.heads_needed(t.dim, k) for k in (1, 2)]),
+    }
 
 
 def gradient_descent(cfg, keys, phi_snp, y_sn, phi_te, y_te, lam_rel_s, hooks):
@@ -246,17 +251,3 @@ def gradient_descent(cfg, keys, phi_snp, y_sn, phi_te, y_te, lam_rel_s, hooks):
         "gd_cf_objective": np.asarray(obj_cf),
         "gd_steps": np.tile(hist["step"], (s, 1)),
     }
-
-
-def claims(res: dict[str, np.ndarray], cfg: Config) -> dict[str, results.Claim]:
-    """B1-B6 with the spec B.3 bounds (median over seeds), plus the [ours] GD check."""
-    return claims_lib.claims(res, cfg, model_names(cfg))
-
-
-def plot(res: dict[str, np.ndarray], cfg: Config):
-    """Figures (see random_feature_attention_plots.py)."""
-    return plots.plot(res, cfg, model_names(cfg))
-
-
-if __name__ == "__main__":
-    launch.cli(__name__)
