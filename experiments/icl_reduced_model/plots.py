@@ -48,7 +48,8 @@ def _two_head(res, cfg: Config):
     b.set(xscale="log", yscale="log", xlabel="t", title="F7: eta and mu vs mu*(omega)")
     b.legend(fontsize=7)
     scale = cfg.optim.grad_scale
-    fig.suptitle(f"F7: reduced gradient flow of {scale:g} L~, 2 heads (stage lines: [ours])")
+    loss_name = "L~/2, the authors' convention" if scale == 0.5 else f"{scale:g} L~"
+    fig.suptitle(f"F7: reduced gradient flow of {loss_name}, 2 heads (stage lines: [ours])")
     return fig
 
 
