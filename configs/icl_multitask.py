@@ -77,7 +77,7 @@ class Config:
     model: Model = section(Model, "one-layer multi-head softmax attention, one model per H")
     optim: Optim = section(Optim, "Adam on fresh prompts")
     seed: int = field(0, "root PRNG seed", lo=0)
-    num_seeds: int = field(3, "vmapped seeds (seed i = fold_in(root, i))", lo=1)
+    num_seeds: int = field(4, "vmapped seeds (seed i = fold_in(root, i)); 4 = 2 per core", lo=1)
     log_every: int = field(500, "steps per compiled chunk / metrics record", lo=1)
     checkpoint_every: int = field(4, "chunks between checkpoints", lo=1)
 

@@ -3,7 +3,9 @@
 Used by the icl_linear_regression, icl_anisotropic and icl_multitask experiment packages
 (He et al., "In-Context Linear Regression Demystified", ICML 2025; see
 docs/papers/icl_linear_regression.md), so none of them copies the training loop: they differ
-only in the sampler's keyword arguments and the model.
+only in the sampler's keyword arguments and the model. Also the per-seed claim helpers they
+share: a claim judged on every seed, or on every seed that left the plateau, and the separate
+escape-rate claim.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ import jax.numpy as jnp
 import numpy as np
 import optax
 
-from attn_theory import train
+from attn_theory import results, train
 from attn_theory.models import icl
 from attn_theory.tasks import linear_regression
 
@@ -94,3 +96,52 @@ def mse(pred, target) -> np.ndarray:
         (np.asarray(pred, np.float64) - np.asarray(target, np.float64)) ** 2,
         axis=tuple(range(1, np.ndim(pred))),
     )
+
+
+def seed_claim(op: str, per_seed, bound, text: str, *, over=None, kind: str = "measured",
+               subset: str = "that left the plateau") -> results.Claim:  # fmt: skip
+    """A claim judged on every seed (or every seed in the mask `over`): the value is the worst.
+
+    per_seed: [S] values, all reported (seeds_passing counts every seed, so a seed outside
+    `over` that misses the bound shows as failing); op: '<=', '>=' or 'in' (bound = (lo, hi),
+    the worst seed is the one nearest an edge or furthest outside). With no seed in `over`
+    the value is NaN and the claim FAILs.
+    """
+    per_seed = np.asarray(per_seed, np.float64).reshape(-1)
+    n = per_seed.size
+    mask = np.ones(n, bool) if over is None else np.asarray(over, bool).reshape(-1)
+    vals = per_seed[mask]
+    if over is None:
+        statistic = f"every seed (worst of {n})"
+    else:
+        statistic = f"every seed {subset} (worst of {vals.size} of {n})"
+    if vals.size == 0:
+        worst = np.nan
+    elif op == "<=":
+        worst = vals.max()
+    elif op == ">=":
+        worst = vals.min()
+    else:
+        lo, hi = bound
+        worst = vals[np.argmax(np.maximum(lo - vals, vals - hi))]
+    common = {"kind": kind, "statistic": statistic, "per_seed": per_seed}
+    if op == "in":
+        return results.claim_in(worst, bound[0], bound[1], text, **common)
+    check = results.claim_le if op == "<=" else results.claim_ge
+    return check(worst, bound, text, **common)
+
+
+def escape_rate_claim(escaped, bound: float, text: str) -> results.Claim:
+    """The fraction of seeds that left the plateau, >= bound (per seed: 1 escaped, 0 not)."""
+    escaped = np.asarray(escaped, np.float64).reshape(-1)
+    return results.claim_ge(escaped.mean(), bound, text, kind="measured",
+                            statistic=f"fraction of {escaped.size} seeds",
+                            per_seed=escaped)  # fmt: skip
+
+
+def escape_step(train_loss, steps, threshold: float) -> np.ndarray:
+    """First logged step whose chunk-mean train loss is below `threshold`, per seed [S]
+    (NaN: never within the run). train_loss [S, n_logs], steps [n_logs]."""
+    below = np.asarray(train_loss) < threshold
+    first = np.argmax(below, -1)
+    return np.where(below.any(-1), np.asarray(steps, np.float64)[first], np.nan)

@@ -12,7 +12,8 @@ import pytest
 from attn_theory import validation
 from attn_theory.theory import icl as theory
 from configs import icl_linear_regression as icl_config
-from experiments import launch
+from experiments import icl_family, launch
+from experiments.icl_linear_regression import claims as lr_claims
 from tests import contract
 
 icl = launch.load("icl_linear_regression")
@@ -94,10 +95,54 @@ def test_two_head_first_order_expansion_is_dgd():
 @pytest.mark.parametrize("override, field", [
     ("model.linear_normalization='sum'", "model.linear_normalization"),
     ("optim.learning_rate=-1.0", "optim.learning_rate"), ("num_seeds=0", "num_seeds"),
-    ("task.eval_lens=()", "task.eval_lens"),
+    ("task.eval_lens=()", "task.eval_lens"), ("task.eval_lens=(10,20)", "task.eval_lens"),
     ("model.attention_impl='fast'", "model.attention_impl"),
 ])  # fmt: skip
 def test_bad_config_raises_naming_field(override, field):
     path, value = override.split("=")
     with pytest.raises(validation.ConfigError, match=field.replace(".", r"\.")):
         launch.build_config(icl, icl_config.get_config(f"quick,{path}={value}"))
+
+
+def _two_head_results(val, omega, thr=0.32, n_lens=2):
+    """Constructed results for the H=2 claims: seeds with the given val and omega pairs."""
+    s = len(val)
+    om = np.asarray(omega, float)
+    curves = np.stack([np.full(s, 0.5), np.asarray(val, float)], -1)[:, -n_lens:]
+    return {
+        "softmax_h2/loss_vs_len": curves, "softmax_h2/omega": om,
+        "softmax_h2/mu": 3.0 * np.sign(om),  # omega_h mu_h > 0, zero-sum for a +- pair
+        "softmax_h2/diag_ratio": np.ones((s, 2)), "softmax_h2/homogeneity": np.zeros((s, 2)),
+        "softmax_h2/ov_ratio": np.ones((s, 2)), "softmax_h2/eta": np.full(s, 0.88),
+        "softmax_h2/dgd_rel_err": np.full(s, 0.005), "const_softmax_h2/steps": np.array([8000]),
+        "const_gd_risk_opt": np.asarray(0.2398), "const_plateau_threshold": np.asarray(thr),
+    }  # fmt: skip
+
+
+def test_two_head_claims_judge_escaped_seeds_and_report_stuck_ones():
+    # Seed 1 sits on the single-head plateau (0.40) with same-sign omegas.
+    res = _two_head_results([0.245, 0.40, 0.248], [[0.2, -0.2], [0.3, 0.3], [0.15, -0.15]])
+    c = lr_claims._two_head(res, [20, 40], 40, lr_claims._escaped(res, [20, 40], 40))
+    assert c["C2_val"].passed and c["C2_val"].seeds_passing == 2  # the stuck seed shows
+    assert c["C2_opposite_signs"].passed and c["C2_opposite_signs"].seeds_passing == 2
+    assert c["C2_escape_rate"].passed and c["C2_escape_rate"].value == pytest.approx(2 / 3)
+    assert "2 of 3" in c["C2_val"].statistic
+
+
+def test_two_head_claims_fail_when_no_seed_escaped():
+    res = _two_head_results([0.40, 0.41], [[0.3, 0.3], [0.3, 0.3]])
+    c = lr_claims._two_head(res, [20, 40], 40, lr_claims._escaped(res, [20, 40], 40))
+    assert not c["C2_escape_rate"].passed
+    assert not c["C2_val"].passed and not c["C2_opposite_signs"].passed  # NaN: no seed
+
+
+def test_two_head_claim_fails_on_an_escaped_seed_out_of_bounds():
+    res = _two_head_results([0.245, 0.25], [[0.2, -0.2], [0.5, -0.5]])  # seed 1: |omega| 0.5
+    c = lr_claims._two_head(res, [20, 40], 40, lr_claims._escaped(res, [20, 40], 40))
+    assert not c["C2_omega_range"].passed and c["C2_omega_range"].value == 0.5
+
+
+def test_escape_step_is_first_log_below_threshold():
+    loss = np.array([[0.6, 0.4, 0.3, 0.25], [0.6, 0.4, 0.4, 0.4]])
+    got = icl_family.escape_step(loss, np.array([500, 1000, 1500, 2000]), 0.32)
+    assert got[0] == 1500 and np.isnan(got[1])

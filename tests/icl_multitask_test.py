@@ -14,6 +14,7 @@ from attn_theory.tasks import linear_regression
 from attn_theory.theory import icl_preconditioned as precond
 from configs import icl_multitask as config_lib
 from experiments import launch
+from experiments.icl_multitask import claims as mt_claims
 from experiments.icl_multitask import run as mt_run
 from tests import contract
 
@@ -104,3 +105,53 @@ def test_bad_config_names_field():
     cfg = config_lib.get_config("quick,model.head_counts=(2, 0)")
     with pytest.raises(validation.ConfigError, match="model.head_counts"):
         launch.build_config(exp, cfg)
+
+
+def _c8_inputs(val2, val3, val4, shared_iso=0.547):
+    return {"h2/val": np.asarray(val2), "h3/val": np.asarray(val3), "h4/val": np.asarray(val4),
+            "const_risk_shared_iso": np.asarray(shared_iso)}  # fmt: skip
+
+
+def test_c8_fails_when_h2_did_not_train():
+    # Every H=2 seed on the 0.94 plateau: the old median gap (0.94 - 0.43 = 0.51) passed.
+    res = _c8_inputs([0.94, 0.93, 0.94], [0.43] * 3, [0.43] * 3)
+    c = mt_claims.ordering(res, 5000)
+    assert not c["C8_ordering"].passed and not c["C8_h2_escape_rate"].passed
+    # One stuck seed is left out of C8 (and shows in the escape rate), not counted as a win.
+    res = _c8_inputs([0.94, 0.50, 0.56], [0.43] * 3, [0.43] * 3)
+    c = mt_claims.ordering(res, 5000)
+    assert not c["C8_ordering"].passed  # seed 1: 0.50 - 0.43 = 0.07 < 0.08
+    assert c["C8_ordering"].value == pytest.approx(0.07)
+    assert c["C8_h2_escape_rate"].seeds_passing == 2
+
+
+def test_c8_passes_on_trained_seeds():
+    res = _c8_inputs([0.94, 0.556, 0.562], [0.43, 0.432, 0.436], [0.422, 0.43, 0.435])
+    c = mt_claims.ordering(res, 5000)
+    assert c["C8_ordering"].passed and c["C8_h2_escape_rate"].passed
+    assert c["C8_ordering"].value == pytest.approx(0.556 - 0.43)
+
+
+def _structure_inputs(selectivity, active, h=3):
+    s = np.asarray(selectivity, float)[None]
+    return {f"h{h}/selectivity": s, f"h{h}/active": np.asarray(active)[None],
+            f"h{h}/mu_sum": np.zeros((1, 2)), f"h{h}/mu": np.ones((1, h, 2))}  # fmt: skip
+
+
+def test_f9_superposition_fails_when_no_active_head_superposes():
+    # Head 2 is inactive; the active heads each serve one task. Filling inactive heads with
+    # -inf before the min made this pass.
+    res = _structure_inputs([1.0, 1.0, 0.5], [True, True, False])
+    c = mt_claims.structure(res, [3], n_tasks=2)["F9_superposition_h3"]
+    assert not c.passed and c.value == 1.0
+    res = _structure_inputs([1.0, 1.0, 0.5], [False, False, False])  # nothing active: FAIL
+    assert not mt_claims.structure(res, [3], n_tasks=2)["F9_superposition_h3"].passed
+    res = _structure_inputs([1.0, 0.55, 1.0], [True, True, False])  # an active superposed head
+    assert mt_claims.structure(res, [3], n_tasks=2)["F9_superposition_h3"].passed
+
+
+def test_f9_split_up_ignores_inactive_heads_only():
+    res = _structure_inputs([1.0, 1.0, 0.95, 0.5], [True, True, True, False], h=4)
+    assert mt_claims.structure(res, [4], n_tasks=2)["F9_split_up_h4"].passed
+    res = _structure_inputs([1.0, 1.0, 0.82, 0.5], [True, True, True, False], h=4)
+    assert not mt_claims.structure(res, [4], n_tasks=2)["F9_split_up_h4"].passed

@@ -12,7 +12,7 @@ from __future__ import annotations
 import jax
 import numpy as np
 
-from attn_theory import train
+from attn_theory import train, validation
 from attn_theory.models import icl
 from attn_theory.theory import icl as theory
 from configs.icl_linear_regression import Config
@@ -20,7 +20,10 @@ from experiments import icl_family
 
 
 def validate(cfg: Config) -> None:
-    """Cross-field rules: none (every field's bounds are declared in the schema)."""
+    """Cross-field rule: the training length is evaluated (C1-C5 and the plateau test)."""
+    t = cfg.task
+    msg = f"must include task.context_len={t.context_len}, got {t.eval_lens}"
+    validation.check(t.context_len in t.eval_lens, "task.eval_lens", msg)
 
 
 def sample_kwargs(cfg: Config, context_len: int | None = None) -> dict:
@@ -116,6 +119,17 @@ def run(cfg: Config, key: jax.Array, hooks: train.Hooks | None = None) -> dict[s
         out[f"{name}/dgd_rel_err"] = np.mean((pred - dgd) ** 2, -1) / np.mean(dgd**2, -1)
     out.update(baselines(cfg, eval_root))
     out.update(theory_curves(cfg))
+    # The single-head plateau: a multi-head seed has left it once its loss is below the
+    # midpoint of the single-head level (Monte Carlo, pooled over seeds) and R*.
+    i_L = list(lens).index(cfg.task.context_len)
+    single = float(np.mean(out["baseline/single_head"][:, i_L]))
+    threshold = 0.5 * (single + float(out["const_gd_risk_opt"]))
+    out["const_plateau_threshold"] = np.asarray(threshold)
+    for name in model_specs(cfg):
+        if name.startswith("softmax") and name != "softmax_h1":
+            out[f"{name}/escape_step"] = icl_family.escape_step(
+                out[f"{name}/train_loss"], out[f"const_{name}/steps"], threshold
+            )
     return out
 
 
