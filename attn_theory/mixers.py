@@ -393,6 +393,12 @@ def init_variant(key, params, init: str, *, alpha_qk=0.7, beta_qk=0.7, alpha_vo=
 def select_init(key, params, inits: tuple[str, ...], index: Array, **kwargs):
     """The init `inits[index]` of `params` with a traced index (one program for all inits)."""
     variants = [init_variant(key, params, name, **kwargs) for name in inits]
-    return jax.tree_util.tree_map(
-        lambda *leaves: jnp.stack(leaves)[jnp.asarray(index, jnp.int32)], *variants
-    )
+    index = jnp.asarray(index, jnp.int32)
+
+    def pick(*leaves):  # elementwise select (keeps a vmapped run axis sharded)
+        out = leaves[0]
+        for i, leaf in enumerate(leaves[1:], 1):
+            out = jnp.where(index == i, leaf, out)
+        return out
+
+    return jax.tree_util.tree_map(pick, *variants)

@@ -57,4 +57,9 @@ EXPERIMENTS: tuple[Entry, ...] = (
         "stacked_heads",
         "Mechanism and Emergence of Stacked Attention Heads in Multi-Layer Transformers",
     ),
+    Entry(
+        "recall_ssm",
+        "recall_ssm",
+        "DSF (attention, linear attention, SSMs) on recall; mimetic initialisation",
+    ),
 )
