@@ -31,5 +31,9 @@ setup(
         # The PyPI peer in benchmarks/memory_efficient_attention.py. Install with --no-deps:
         # its package __init__ imports torch; the benchmark loads its JAX file directly.
         "bench": ["memory-efficient-attention==0.1.3"],
+        # Live curves: `--tensorboard` writes event files beside metrics.jsonl. tensorboardX
+        # is a small pure-Python writer; the `tensorboard` viewer itself is installed apart
+        # (it pulls no TensorFlow either).
+        "tb": ["tensorboardX>=2.6"],
     },
 )

@@ -3,7 +3,7 @@
     python -m benchmarks.icl_steps_per_second --out=benchmarks/results/icl_steps_per_second.json
 
 Model H=2, d=5, L=40, batch 256 (the paper's), trained by the library's own compiled chunk
-(`train._chunk_fn`: sample + forward + backward + Adam in one `lax.scan`, vmapped over seeds,
+(`train.jit_chunk`: sample + forward + backward + Adam in one `lax.scan`, vmapped over seeds,
 the seed axis sharded over the host's devices). Measured for every combination of
 
   attention_impl  'reference' (project all L keys and values per head) or 'merged' (the
@@ -16,7 +16,7 @@ the seed axis sharded over the host's devices). Measured for every combination o
 plus, for per_seed data, the time of sampling alone and of the model step on a fixed batch.
 The goal of issue 2 is 8 seeds in at most 3x the wall time of 1 seed on a 2-core CPU.
 `--host_devices` (default: the CPU count) exposes that many XLA CPU devices so the seed axis
-runs on every core; it must be set before JAX starts, which is why jax is imported in main().
+runs on every core (jax's `jax_num_cpu_devices`, set before the first JAX computation).
 """
 
 from __future__ import annotations
@@ -26,13 +26,19 @@ import functools
 import os
 import time
 
+import jax
+import jax.numpy as jnp
+import numpy as np
+import optax
+
+from attn_theory import results, sharding, train
+from attn_theory.models import icl
+from attn_theory.tasks import linear_regression
+
 TASK = {"d": 5, "context_len": 40, "noise_var": 0.1}
 
 
 def _timed(fn, *args, repeats=5):
-    import jax
-    import numpy as np
-
     jax.block_until_ready(fn(*args))
     times = []
     for _ in range(repeats):
@@ -43,14 +49,6 @@ def _timed(fn, *args, repeats=5):
 
 
 def measure(impl: str, data: str, num_seeds: int, steps: int, batch: int, prng: str) -> dict:
-    import jax
-    import jax.numpy as jnp
-    import optax
-
-    from attn_theory import sharding, train
-    from attn_theory.models import icl
-    from attn_theory.tasks import linear_regression
-
     model = icl.ICLAttention(num_heads=2, attention_impl=impl)
     sample = functools.partial(linear_regression.sample, batch=batch, **TASK)
     root = jax.random.key(0, impl=prng)
@@ -62,7 +60,7 @@ def measure(impl: str, data: str, num_seeds: int, steps: int, batch: int, prng: 
         return jnp.mean((model.apply(p, b)[0] - b["y_q"]) ** 2), {}
 
     opt = optax.adam(1e-3)
-    chunk = train._chunk_fn(steps, lambda k, hp: sample(k), loss_fn, lambda hp: opt, None)
+    chunk = train.jit_chunk(steps, lambda k, hp: sample(k), loss_fn, lambda hp: opt)
     probe = sample(root)
     keys = sharding.shard_runs(keys, mesh)
     params = jax.jit(jax.vmap(lambda k: model.init(k, probe)))(keys)
@@ -117,14 +115,7 @@ def main():
     ap.add_argument("--data", default="per_seed,shared")
     ap.add_argument("--host_devices", type=int, default=os.cpu_count())
     args = ap.parse_args()
-    if args.host_devices > 1:
-        os.environ["XLA_FLAGS"] = (
-            os.environ.get("XLA_FLAGS", "")
-            + f" --xla_force_host_platform_device_count={args.host_devices}"
-        )
-    import jax
-
-    from attn_theory import results
+    sharding.set_host_device_count(args.host_devices)
 
     rows, ratios = [], {}
     for impl in args.impls.split(","):
