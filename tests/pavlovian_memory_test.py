@@ -1,5 +1,6 @@
-"""End-to-end test of experiments/pavlovian_memory.py (quick preset) and unit tests of the
-Hebbian/delta-rule memories and the reconstructed crosstalk laws."""
+"""Pavlovian memory: the quick config's claims B1-B5 (slow tier) and unit tests of the
+Hebbian/delta-rule memories, the reconstructed crosstalk laws [ours] and the capacity readers
+(fast tier). The smoke run and its golden values are in tests/smoke_test.py."""
 
 import jax
 import numpy as np
@@ -11,8 +12,9 @@ from attn_theory.tasks import random_memories as rm
 from attn_theory.theory import hebbian
 from configs import pavlovian_memory as config_lib
 from experiments import launch
-from experiments import pavlovian_memory as exp
 from tests import contract
+
+exp = launch.load("pavlovian_memory")
 
 
 @pytest.fixture(scope="module")
@@ -22,6 +24,7 @@ def summary(tmp_path_factory):
     return workdir, out
 
 
+@pytest.mark.slow
 def test_workdir_contract(summary):
     figures = ("error_law", "capacity_delta", "depth_heads_hypothesis")
     contract.assert_workdir(summary[0], num_seeds=4, figures=figures)
@@ -39,6 +42,7 @@ def test_workdir_contract(summary):
         "B5_delta_rule",
     ],
 )
+@pytest.mark.slow
 def test_claim(summary, name):
     claim = summary[1]["claims"][name]
     assert claim["passed"], claim
@@ -79,12 +83,24 @@ def test_bit_error_law_is_the_gaussian_tail():
     assert hebbian.exact_recall_capacity(1024, 64) < 2 * hebbian.exact_recall_capacity(512, 64)
 
 
+def test_capacity_readers():
+    # P(all bits right) for N = 1..5: the largest N before the first drop below 1/2.
+    p = np.asarray([[1.0, 0.9, 0.6, 0.4, 0.7], [1.0, 1.0, 1.0, 1.0, 1.0]])
+    n_star = hebbian.capacity_from_recall(p)
+    assert n_star[0] == 3 and np.isnan(n_star[1])
+    # The average-case reader inverts a known law: error (N-1)/d_k reaches eps at eps d_k + 1.
+    n = np.asarray([2, 8, 32, 128])
+    got = hebbian.capacity_from_error(n, hebbian.relative_error(n, 64), 0.5)
+    assert abs(float(got) - 33.0) < 33.0 * 0.1  # log-N interpolation of a linear law
+
+
 @pytest.mark.parametrize(
     "override,field",
     [
         ("model.delta_lr=-1.0", "model.delta_lr"),
         ("task.head_width=100", "task.heads"),
         ("task.capacity_trials=0", "task.capacity_trials"),
+        ("task.ratios=(0.01,)", "task.ratios"),
     ],
 )
 def test_bad_config_names_field(override, field):

@@ -7,7 +7,8 @@ With N unit keys uniform on S^{d_k-1} and +-1 values, reading with q = k_j gives
 o = v_j + sum_{i != j} (k_i . k_j) v_i, each crosstalk coefficient of variance 1/d_k:
   relative error  E|o - v_j|^2 / d_v = (N - 1) / d_k                 (average case, O(d_k))
   bit error       P(sign(o) != v_j)  = Q(cos_t sqrt(d_k / (N - 1)))  (Gaussian crosstalk)
-The depth/head formulas at the end are a HYPOTHESIS (spec B.2), not a theorem of the paper.
+The depth/head formulas at the end are a HYPOTHESIS [ours], not a theorem of the paper. The
+two capacity readers turn measured curves into capacities (docs/papers/pavlovian_memory.md).
 """
 
 from __future__ import annotations
@@ -53,6 +54,36 @@ def exact_recall_capacity(d_k: int, d_v: int, n_max: int = 100_000) -> int:
 def average_capacity(d_k, eps: float):
     """Largest N with relative error <= eps: eps d_k + 1 (the average-case, linear criterion)."""
     return eps * np.asarray(d_k, np.float64) + 1.0
+
+
+def capacity_from_recall(p_all_n) -> np.ndarray:
+    """Measured exact-recall capacity N* from P(all bits right) after N = 1..n_max items.
+
+    Args:
+      p_all_n: [..., n_max], entry i is the probability with i + 1 items stored.
+
+    Returns:
+      [...] the largest N with P >= 1/2 before the first N where it drops below (NaN when it
+      never drops within n_max).
+    """
+    ok = np.asarray(p_all_n) >= 0.5
+    first_fail = np.argmin(ok, axis=-1).astype(np.float64)
+    return np.where(ok.all(-1), np.nan, first_fail)
+
+
+def capacity_from_error(num_items, rel_err, eps: float) -> np.ndarray:
+    """Measured average-case capacity: N where the relative error reaches eps.
+
+    Interpolates the measured error in log N. num_items, rel_err: [..., |N|] (increasing N).
+    """
+    n = np.log(np.asarray(num_items, np.float64))
+    err = np.asarray(rel_err, np.float64)
+    n, err = np.broadcast_arrays(n, err)
+    flat = [
+        np.interp(eps, e, x)
+        for e, x in zip(err.reshape(-1, err.shape[-1]), n.reshape(-1, n.shape[-1]), strict=True)
+    ]
+    return np.exp(np.asarray(flat).reshape(err.shape[:-1]))
 
 
 def depth_error_additive(num_layers, num_items, d_k):

@@ -1,18 +1,14 @@
-"""Linear attention as a Hebbian (Pavlovian) associative memory: crosstalk, capacity, delta rule.
+"""Linear attention as a Hebbian (Pavlovian) associative memory, the run: crosstalk, capacity,
+delta rule, and the depth / head-redundancy hypothesis panel.
 
 Monte Carlo of M = sum_i v_i k_i^T with unit Gaussian keys (CSs) and +-1 values (USs),
 vmapped over seeds and memories; shapes (d_k, N) that cannot be vmapped are a Python loop.
-Theory (reconstructed, spec B.2) in attn_theory.theory.hebbian. Claims (spec B.3.1-5) in
-pavlovian_memory_claims.py; the depth / head-redundancy panel is a labelled HYPOTHESIS test
-without a claim.
-
-    python -m experiments.pavlovian_memory --config=configs/pavlovian_memory.py:quick \
-        --workdir=/tmp/pavlovian_memory
+The reconstructed theory [ours] is attn_theory.theory.hebbian; every array the claims and
+figures need (item counts, measured capacities) is computed here and saved.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import math
 
 import jax
@@ -22,81 +18,25 @@ import numpy as np
 from attn_theory import train, validation
 from attn_theory.models import associative_memory as am
 from attn_theory.tasks import random_memories as rm
-from experiments import launch, pavlovian_memory_plots
-from experiments import pavlovian_memory_claims as claims_lib
-
-NAME = "pavlovian_memory"
-
-
-@dataclasses.dataclass(frozen=True)
-class TaskConfig:
-    d_v: int = 64
-    dims: tuple[int, ...] = (32, 64, 128, 256, 512, 1024)
-    ratios: tuple[float, ...] = (0.125, 0.25, 0.5, 1.0, 2.0)
-    min_trials: int = 4
-    min_pairs: int = 5000
-    capacity_dims: tuple[int, ...] = (16, 32, 64, 128, 256, 512)
-    capacity_trials: int = 100
-    capacity_eps: float = 0.5
-    depth_layers: tuple[int, ...] = (1, 2, 4, 8)
-    heads: tuple[int, ...] = (1, 2, 4, 8)
-    head_width: int = 256
-    hyp_items: int = 16
-    hyp_trials: int = 50
-
-
-@dataclasses.dataclass(frozen=True)
-class ModelConfig:
-    delta_dim: int = 64
-    delta_items: tuple[int, ...] = (16, 32, 64, 128)
-    delta_epochs: int = 20
-    delta_lr: float = 1.0
-    delta_trials: int = 5
-    hyp_dim: int = 64
-
-
-@dataclasses.dataclass(frozen=True)
-class Config:
-    task: TaskConfig = TaskConfig()
-    model: ModelConfig = ModelConfig()
-    seed: int = 0
-    num_seeds: int = 4
+from attn_theory.theory import hebbian
+from configs.pavlovian_memory import Config
 
 
 def validate(cfg: Config) -> None:
-    t, m = cfg.task, cfg.model
-    validation.int_range("task.d_v", t.d_v, 1)
-    for d in t.dims:
-        validation.int_range("task.dims", d, 8)
+    """Cross-field rules (per-field bounds are declared in configs/pavlovian_memory.py)."""
+    t = cfg.task
     validation.check(
-        len(t.ratios) > 0 and all(r * min(t.dims) >= 2 for r in t.ratios),
+        all(r * min(t.dims) >= 2 for r in t.ratios),
         "task.ratios",
-        "must be non-empty with ratio * min(dims) >= 2",
+        f"ratio * min(task.dims) must be >= 2 (N >= 2 items), got {t.ratios} x {min(t.dims)}",
     )
-    validation.int_range("task.min_trials", t.min_trials, 1)
-    validation.int_range("task.min_pairs", t.min_pairs, 1)
-    for d in t.capacity_dims:
-        validation.int_range("task.capacity_dims", d, 4)
-    validation.int_range("task.capacity_trials", t.capacity_trials, 1)
-    validation.in_range("task.capacity_eps", t.capacity_eps, 1e-3, 10.0)
-    for v in t.depth_layers:
-        validation.int_range("task.depth_layers", v, 1, 64)
     for h in t.heads:
-        validation.int_range("task.heads", h, 1, t.head_width)
-        validation.check(t.head_width % h == 0, "task.heads", "must divide task.head_width")
-    validation.int_range("task.hyp_items", t.hyp_items, 2)
-    validation.int_range("task.hyp_trials", t.hyp_trials, 1)
-    validation.int_range("model.delta_dim", m.delta_dim, 2)
-    for n in m.delta_items:
-        validation.int_range("model.delta_items", n, 1)
-    validation.int_range("model.delta_epochs", m.delta_epochs, 1)
-    validation.in_range("model.delta_lr", m.delta_lr, 1e-6, 2.0)
-    validation.int_range("model.delta_trials", m.delta_trials, 1)
-    validation.int_range("model.hyp_dim", m.hyp_dim, 2)
-    validation.int_range("num_seeds", cfg.num_seeds, 1)
+        validation.check(h <= t.head_width and t.head_width % h == 0, "task.heads",
+                         f"each H must divide task.head_width={t.head_width}, got {h}")  # fmt: skip
 
 
-def _items(cfg, d_k):
+def item_counts(cfg: Config, d_k: int) -> list[int]:
+    """N of the error-law sweep at this d_k: ratios * d_k, at least 2."""
     return [max(2, round(r * d_k)) for r in cfg.task.ratios]
 
 
@@ -109,7 +49,7 @@ def per_dim(cfg, keys, d_k):
     ratios * d_k ([S, |ratios|] each; None unless d_k in dims) and P(all N d_v bits right)
     for N = 1..N_max as items are added ([S, N_max]; None unless d_k in capacity_dims)."""
     t, d_v = cfg.task, cfg.task.d_v
-    items = _items(cfg, d_k)
+    items = item_counts(cfg, d_k)
     trials = max(t.min_trials, math.ceil(t.min_pairs / math.comb(items[0], 2)))
     n_max = max(16, d_k // 4)
 
@@ -260,26 +200,13 @@ def run(cfg: Config, key: jax.Array, hooks=None) -> dict[str, np.ndarray]:
         out[f"recall_all_dk{d}"] = np.asarray(per[d]["recall"])
     out["delta_errors"] = np.asarray(delta_vs_hebbian(cfg, part["delta"]))
     out.update({k: np.asarray(v) for k, v in hypothesis(cfg, part["hyp"]).items()})
+    n_items = np.asarray([item_counts(cfg, d) for d in cfg.task.dims])
+    out["const_items"] = n_items  # [|dims|, |ratios|]: N of each error-law cell
+    # Measured capacities per seed [S, |capacity_dims|] and [S, |dims|] (claims pool them too).
+    out["capacity_exact_recall"] = np.stack(
+        [hebbian.capacity_from_recall(out[f"recall_all_dk{d}"]) for d in cfg.task.capacity_dims], 1
+    )
+    out["capacity_average"] = hebbian.capacity_from_error(
+        n_items[None], out["law_rel_err"], cfg.task.capacity_eps
+    )
     return out
-
-
-def capacity(res, cfg):
-    """Exact-recall N* per d_k (P pooled over seeds; largest N with P >= 1/2) and the
-    average-case N_eps (relative-error law interpolated in log N): two arrays."""
-    n_star = []
-    for d in cfg.task.capacity_dims:
-        p = res[f"recall_all_dk{d}"].mean(0)
-        n_star.append(float(np.argmin(p >= 0.5)) if not (p >= 0.5).all() else np.nan)
-    n_eps = []
-    for i, d in enumerate(cfg.task.dims):
-        err = res["law_rel_err"][:, i].mean(0)
-        n_eps.append(float(np.exp(np.interp(cfg.task.capacity_eps, err, np.log(_items(cfg, d))))))
-    return np.asarray(n_star), np.asarray(n_eps)
-
-
-claims = claims_lib.claims
-plot = pavlovian_memory_plots.plot
-
-
-if __name__ == "__main__":
-    launch.cli(__name__)
