@@ -133,7 +133,7 @@ def claims(res, cfg) -> dict[str, R.Claim]:
         sat0 < 0.05 and sat1 > 0.5 and bool(np.all(above_s)),
         [sat0, sat1],
         f"saturated (max attn > {cfg.saturation_threshold}) (example, head) pairs: init < 0.05 "
-        f"[ours: the paper says ~0] -> final > 0.5 [ours] at H={m.num_heads}, N={n_big} "
+        f"-> final > 0.5 [ours: both bounds] at H={m.num_heads}, N={n_big} "
         f"above capacity ({mean}; per seed: the final fraction)",
         bound=[0.05, 0.5],
         kind="measured",

@@ -67,6 +67,17 @@ def points(cfg: Config, sweep: str) -> list[dict[str, int]]:
     return [base]
 
 
+def _tags(cfg: Config, sweep: str) -> list[str]:
+    """Names of a sweep's points: 'H4', 'n8', 'dh32' or 'base'."""
+    if sweep == "heads":
+        return [f"H{v}" for v in cfg.sweep.num_heads]
+    if sweep == "context_len":
+        return [f"n{v}" for v in cfg.sweep.context_len]
+    if sweep == "head_dim":
+        return [f"dh{v}" for v in cfg.sweep.head_dim]
+    return ["base"]
+
+
 def fit_points(
     cfg,
     keys,
@@ -225,6 +236,8 @@ def run(cfg: Config, key: jax.Array, hooks=None) -> dict[str, np.ndarray]:
             for k in per_n[0]:
                 out[f"{ctx}_{sweep}_{k}"] = np.stack([r[k] for r in per_n], 1)
             out[f"{ctx}_{sweep}_capacity"] = out[f"{ctx}_{sweep}_mem"].max(1)
+            for j, tag in enumerate(_tags(cfg, sweep)):  # [seed] scalars for summary.json
+                out[f"capacity_{ctx}_{sweep}_{tag}"] = out[f"{ctx}_{sweep}_capacity"][:, j]
     base = points(cfg, "base")
     n_bound = int(capacity.lower_bound(base[0]["num_heads"], base[0]["context_len"]))
     bound = fit_points(cfg, keys, base, n_bound, "shared", hooks=hooks, name=f"bound_N{n_bound}")

@@ -145,7 +145,13 @@ def run(cfg: Config, key: jax.Array, hooks: train.Hooks | None = None) -> dict[s
                             hooks,
                         )
                     )
-    return {**out, **theory_curves(cfg), "const_models": np.asarray(names)}
+    per_point = {  # [seed] scalars for summary.json: main N, every model, n and target
+        f"err_{name}_{target}_n{n}": out["err_n"][:, i_m, i_n, i_t]
+        for i_m, name in enumerate(names)
+        for i_n, n in enumerate(t.sample_sizes)
+        for i_t, target in enumerate(t.targets)
+    }
+    return {**out, **per_point, **theory_curves(cfg), "const_models": np.asarray(names)}
 
 
 def theory_curves(cfg: Config) -> dict[str, np.ndarray]:
