@@ -42,13 +42,16 @@ def fit_yz(
     log_every: int,
     name: str,
     hooks=None,
+    batch_size: int | None = None,
 ) -> dict[str, np.ndarray]:
     """Trains the Y/Z model on a (lr_z x ratio x seed) grid in one vmapped program.
+
+    batch_size: sequences per step (default: optim.batch_size).
 
     Returns {'loss': [S, *grid, n_logs], 'c': [S, *grid, n_logs + 1, K, S_support]}, where
     c_n is logged at iteration 0 and after every `log_every` updates.
     """
-    m, b, t = layout.num_tokens, cfg.optim.batch_size, cfg.task.seq_len
+    m, b, t = layout.num_tokens, batch_size or cfg.optim.batch_size, cfg.task.seq_len
     keys, hp, shape = train.grid_runs(root, cfg.num_seeds, grid)
 
     def loss_fn(params, batch, hp):
@@ -138,6 +141,7 @@ def run(cfg: Config, key: jax.Array, hooks: train.Hooks | None = None) -> dict[s
         log_every=1,
         name="fig4",
         hooks=hooks,
+        batch_size=o.fig4_batch_size,
     )
     out["fig4/loss"], out["fig4/c"] = r["loss"][:, 0, 0], r["c"][:, 0, 0]
     out.update(_summaries("fig4", out["fig4/c"], nc))
