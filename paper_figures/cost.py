@@ -207,6 +207,18 @@ def markdown(records: list[dict], preset: str, when: str) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _write(records_by_stem: dict, known: list[str], json_path: str) -> None:
+    records = [records_by_stem[s] for s in known if s in records_by_stem]
+    when = time.strftime("%Y-%m-%d")
+    out = os.path.dirname(json_path) or "."
+    os.makedirs(out, exist_ok=True)
+    with open(json_path, "w") as f:
+        json.dump({"preset": _PRESET.value, "date": when, "gpu": GPU_SPEC, "records": records},
+                  f, indent=1)  # fmt: skip
+    with open(os.path.join(out, "PAPER_SCALE.md"), "w") as f:
+        f.write(markdown(records, _PRESET.value, when))
+
+
 def main(argv):
     del argv
     known = [e.stem for e in registry.EXPERIMENTS]
@@ -236,14 +248,7 @@ def main(argv):
         previous[stem] = project(rec)
         logging.info("[%d/%d] %s: %s in %.0f s", i, len(stems), stem, rec["status"],
                      time.time() - t0)  # fmt: skip
-    records = [previous[s] for s in known if s in previous]
-    when = time.strftime("%Y-%m-%d")
-    os.makedirs(_OUT.value, exist_ok=True)
-    with open(json_path, "w") as f:
-        json.dump({"preset": _PRESET.value, "date": when, "gpu": GPU_SPEC, "records": records},
-                  f, indent=1)  # fmt: skip
-    with open(os.path.join(_OUT.value, "PAPER_SCALE.md"), "w") as f:
-        f.write(markdown(records, _PRESET.value, when))
+        _write(previous, known, json_path)  # after every probe: an interrupted report keeps it
     logging.info("wrote %s and PAPER_SCALE.md", json_path)
 
 
