@@ -66,12 +66,16 @@ def _f2(res, cfg, D, L):
     link, qhop = res[f"hist_link_{c}"].max(2), res[f"hist_qhop_{c}"].max(2)
     for s in range(min(seeds, 2)):
         ax = axes[0, s]
-        for i, name in enumerate(first):
+        shown = 0
+        for name in first:
             layer = int(name[1]) - 1
             y = link[s, layer] if name.endswith("link") else qhop[s, layer, int(name[-1]) - 1]
-            (line,) = ax.plot(
-                steps, y, label=name, color=f"C{i % 10}", ls="-" if name.endswith("link") else "--"
-            )
+            if np.max(y) < 0.3:  # scores that never rise are drawn faintly, unlabelled
+                ax.plot(steps, y, color="0.8", lw=0.8)
+                continue
+            style = "-" if name.endswith("link") else "--"
+            (line,) = ax.plot(steps, y, style, label=name, color=f"C{shown % 10}")
+            shown += 1
             if np.isfinite(first[name][s]):
                 ax.plot(
                     first[name][s], cfg.analysis.score_threshold, "o", color=line.get_color(), ms=5
@@ -83,7 +87,7 @@ def _f2(res, cfg, D, L):
             ylim=(0, 1.02),
             title=f"F2: head emergence, D={D}, L={L}, seed {s} [ours]",
         )
-        ax.legend(fontsize=6, ncol=2)
+        ax.legend(fontsize=6)
     return fig
 
 
