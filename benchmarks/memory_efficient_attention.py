@@ -14,9 +14,11 @@ a few calls. Every (impl, n) that runs does so in a fresh subprocess; larger n a
 compile-only. Writes `memory_efficient_attention.json` and figures into --out.
 
   python -m benchmarks.memory_efficient_attention --out=benchmarks/results [--quick]
+      [--impls=ours,ours_recompute]   # rerun some implementations, keep the other rows
 """
 
 import argparse
+import functools
 import importlib.util
 import json
 import os
@@ -26,7 +28,7 @@ import time
 
 import numpy as np
 
-IMPLS = ("naive", "flax_linen", "jaxnn_xla", "mea_pkg", "ours")
+IMPLS = ("naive", "flax_linen", "jaxnn_xla", "mea_pkg", "ours", "ours_recompute")
 D = 64
 
 
@@ -44,6 +46,8 @@ def _load_impl(name):
         return lambda q, k, v: jax.nn.dot_product_attention(q, k, v, implementation="xla")
     if name == "ours":
         return memory_efficient_attention
+    if name == "ours_recompute":  # the backward keeps no n x d output (one extra pass)
+        return functools.partial(memory_efficient_attention, residual="recompute")
     spec = importlib.util.find_spec("memory_efficient_attention")  # does not run __init__
     if spec is None or not spec.submodule_search_locations:
         return None
@@ -182,6 +186,16 @@ def _goals(rows):
                     }
     # The gradient's temp includes the n x d attention output (summed for the value, and a
     # residual); the paper counts outputs separately, so also report the rest's slope.
+    for n in (4096, 16384):  # the price of residual="recompute" (one extra chunked pass)
+        for mode in ("fwd", "grad"):
+            for key in ("median_s", "median_cpu_s"):
+                name = f"time_ratio_recompute_over_ours_{n}_{mode}" + (
+                    "_cpu" if "cpu" in key else ""
+                )
+                r = _ratio(
+                    _get(rows, "ours_recompute", n, mode, key), _get(rows, "ours", n, mode, key)
+                )
+                g[name] = {"value": r, "goal": "info"}
     s = _slope(rows, "ours", "grad", 16384, 131072, sub_out=True)
     g["temp_slope_ours_16384_131072_grad_minus_output"] = {"value": s, "goal": "info"}
     return g
@@ -231,6 +245,9 @@ def main(argv=None):
     p.add_argument("--max_n", type=int, default=131072, help="largest n (compile-only beyond)")
     p.add_argument("--max_run_n", type=int, default=16384, help="largest n that is timed")
     p.add_argument("--quick", action="store_true", help="n <= 4096, 2 reps: a smoke test")
+    p.add_argument("--impls", default=",".join(IMPLS),
+                   help="comma-separated implementations to run; rows of the others (and of "
+                   "other n) are kept from an existing JSON in --out")  # fmt: skip
     p.add_argument("--worker", nargs=3, metavar=("IMPL", "N", "REPS"), help=argparse.SUPPRESS)
     a = p.parse_args(argv)
     if a.worker:
@@ -242,12 +259,20 @@ def main(argv=None):
     ns = [n for n in (1024, 2048, 4096, 8192, 16384, 32768, 65536, 131072) if n <= a.max_n]
     t_start = time.time()
     rates = _machine_rates()
+    impls = [i for i in a.impls.split(",") if i]
+    unknown = set(impls) - set(IMPLS)
+    if unknown:
+        p.error(f"unknown --impls {sorted(unknown)}; allowed: {IMPLS}")
+    path = os.path.join(a.out, "memory_efficient_attention.json")
     rows = []
+    if set(impls) != set(IMPLS) and os.path.exists(path):
+        with open(path) as f:
+            rows = [r for r in json.load(f)["rows"] if r["impl"] not in impls or r["n"] not in ns]
     for n in ns:  # n outer, impl inner: each n's peers run close in time (drift on this VM)
         reps = (
             0 if n > a.max_run_n else (2 if a.quick else 5 if n <= 4096 else 3 if n <= 8192 else 2)
         )
-        for impl in IMPLS:
+        for impl in impls:
             cmd = [sys.executable, "-m", "benchmarks.memory_efficient_attention",
                    "--worker", impl, str(n), str(reps)]  # fmt: skip
             proc = subprocess.run(cmd, capture_output=True, text=True)
@@ -270,9 +295,10 @@ def main(argv=None):
             "d": D,
             "batch": 1,
             "dtype": "float32",
-            "ns": ns,
+            "ns": sorted({r["n"] for r in rows}),
             "max_run_n": a.max_run_n,
             "quick": a.quick,
+            "impls_run_last": impls,
         },  # fmt: skip
         "machine": {"cpu_count": os.cpu_count(), "loadavg_end": os.getloadavg(), **rates},
         "noise": "medians of `reps` calls after one warm-up; other jobs shared the 2 cores, so "
@@ -281,7 +307,7 @@ def main(argv=None):
         "goals": _goals(rows),
         "wall_s": time.time() - t_start,
     }
-    _write_json(result, os.path.join(a.out, "memory_efficient_attention.json"))
+    _write_json(result, path)
     _plot(rows, a.out)
     print(json.dumps(result["goals"], indent=1))
 

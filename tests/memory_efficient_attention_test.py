@@ -1,6 +1,6 @@
-"""End-to-end memory-efficient attention experiment: exactness and memory claims (quick)."""
-
-import os
+"""memory_efficient_attention: the quick config's exactness and memory claims (slow tier), the
+float64 reference and the claims' failure path (fast tier). The smoke run and its golden
+values are in tests/smoke_test.py; library-level tests in tests/memory_efficient_test.py."""
 
 import numpy as np
 import pytest
@@ -8,7 +8,16 @@ import pytest
 from attn_theory import reference_attention as ref
 from configs import memory_efficient_attention as config_lib
 from experiments import launch
-from experiments import memory_efficient_attention as exp
+from experiments.memory_efficient_attention import claims as claims_lib
+from tests import contract
+
+exp = launch.load("memory_efficient_attention")
+# The goals that hold on CPU (the value_and_grad slope goal is reported as a FAIL; see
+# docs/papers/memory_efficient_attention.md).
+PASSING = [
+    "exact_value", "exact_grad", "exact_grad_recompute", "memory_fwd_16k", "memory_grad_16k",
+    "memory_fwd_rss", "memory_grad_rss", "sublinear_growth", "vjp_sublinear_growth_recompute",
+]  # fmt: skip
 
 
 @pytest.fixture(scope="module")
@@ -17,15 +26,39 @@ def quick(tmp_path_factory):
     return workdir, launch.execute(exp, config_lib.get_config("quick"), workdir)
 
 
-@pytest.mark.parametrize("name", ["exact_value", "exact_grad", "memory_fwd_16k", "memory_grad_16k"])
+@pytest.mark.slow
+@pytest.mark.parametrize("name", PASSING)
 def test_claim(quick, name):
     c = quick[1]["claims"][name]
     assert c["passed"], c
 
 
-def test_figures_written(quick):
-    figs = os.listdir(os.path.join(quick[0], "figures"))
-    assert {"memory_vs_n.png", "exactness.png"} <= set(figs)
+@pytest.mark.slow
+def test_gradient_slope_goal_is_reported_as_a_failure(quick):
+    c = quick[1]["claims"]["grad_sublinear_growth"]
+    assert not c["passed"] and c["value"] > 0.5, c  # measured 0.81 on CPU
+
+
+@pytest.mark.slow
+def test_workdir_contract(quick):
+    contract.assert_workdir(quick[0], num_seeds=2,
+                            figures=("memory_vs_n", "memory_measures", "exactness"))  # fmt: skip
+
+
+def test_memory_claims_fail_on_linear_growth():
+    # Constructed readings: ours grows linearly and is only 10x below naive, so every memory
+    # claim must fail (the failure path of each comparator is exercised).
+    cfg = launch.build_config(exp, config_lib.get_config("quick"))
+    lens = np.asarray(cfg.task.memory_lens, np.float64)
+    temp = np.stack([lens * 10.0 if col in (0, 2) else lens for col in range(7)], 1)
+    res = {
+        "rel_err": np.full((2, 2, 2, 2, 4), 1e-3),
+        "const_memory_lens": lens.astype(int),
+        "const_temp_bytes": temp,
+        "const_rss_bytes": np.asarray([10.0, 1.0, 10.0, 1.0]),
+    }
+    got = claims_lib.claims(res, cfg)
+    assert not any(c.passed for c in got.values()), {k: c.value for k, c in got.items()}
 
 
 def test_reference_gradient_matches_finite_differences():
