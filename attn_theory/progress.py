@@ -4,9 +4,10 @@ Every line names the experiment and the fit ("icl_linear_regression fit 2/4 soft
 Compilation is timed apart (ahead-of-time compile in `train.fit`), so the rate and the ETA
 count only executed steps: the first ETA is not inflated by XLA compile time. When the
 experiment declares its fits up front (`Experiment.fits`, or `plan`), the line also gives
-the ETA of all remaining fits. A heartbeat thread logs what is running whenever nothing was
-logged for `heartbeat_s` seconds (compiling, evaluating, drawing figures), so no phase of a
-run is silent for long.
+an experiment ETA: the remaining fits at the current rate, their compilations, and the
+evaluation time seen between fits so far. A heartbeat thread logs what is running whenever
+nothing was logged for `heartbeat_s` seconds (compiling, evaluating, drawing figures), so no
+phase of a run is silent for long.
 
     progress = Progress("rank_vs_heads", plan=[("d1_b1", 2000)])
     with progress.heartbeat():
@@ -75,6 +76,8 @@ class Progress:
         self._t0 = clock()
         self._last_line = self._t0
         self._activity, self._activity_t = "preparing", self._t0
+        self._fit_ended: float | None = None
+        self._gaps: list[float] = []  # seconds between one fit's end and the next's start
 
     def plan(self, fits: Sequence[tuple[str, int]]) -> None:
         """Declares the fits to come, in order, as (name, num_steps)."""
@@ -87,6 +90,8 @@ class Progress:
     # --- fits (called by train.fit) -----------------------------------------------------
     def begin_fit(self, name: str, num_steps: int, start_step: int = 0, chunk_len: int = 0) -> None:
         """A fit starts (at start_step when resumed); chunk_len: steps per compiled chunk."""
+        if self._fit_ended is not None:  # evaluation etc. after the previous fit
+            self._gaps.append(self._clock() - self._fit_ended)
         self.fits.append(FitTiming(name, num_steps, start_step, start_step, chunk_len or num_steps))
         msg = f"starting, {num_steps} steps"
         if start_step:
@@ -119,7 +124,7 @@ class Progress:
             f"fit ETA {hms(eta) if rate else '?'}",
         ]
         if all_eta is not None:
-            parts.append(f"all fits ETA {hms(all_eta)}")
+            parts.append(f"experiment ETA {hms(all_eta)}")
         self._log(", ".join(parts))
         self._set_activity(f"training {self._label(False)}")
         out = {"steps_per_s": rate, "eta_s": eta, "elapsed_s": self.elapsed}
@@ -129,6 +134,7 @@ class Progress:
 
     def end_fit(self) -> None:
         fit = self.fits[-1]
+        self._fit_ended = self._clock()
         self._log(f"{self._label()}: done in {hms(fit.compile_s + fit.run_s)} "
                   f"(compile {fit.compile_s:.1f}s)")  # fmt: skip
         self._set_activity(f"after {self._label(False)} (evaluation, baselines or analysis)")
@@ -188,7 +194,9 @@ class Progress:
         return f"{head}{fit} {self.fits[-1].name}" if self.fits else f"{head}{fit}"
 
     def _remaining_fits_s(self, current_eta: float) -> float | None:
-        """ETA of the current and every later planned fit (None without a plan)."""
+        """ETA of the current and every later planned fit, plus the work seen between fits so
+        far (evaluation) once per fit left; figures at the end are not included. None
+        without a plan."""
         if not self._plan or current_eta != current_eta:  # no plan, or NaN
             return None
         k, total = self._index_and_total()
@@ -202,7 +210,9 @@ class Progress:
         pending = _lengths(fit.step, fit.num_steps, fit.chunk_len) - set(fit.compiled_lengths)
         later = self._plan[k:]
         pending_n = len(pending) + sum(len(_lengths(0, s, fit.chunk_len)) for _, s in later)
-        return current_eta + sum(s for _, s in later) / fit.rate + per_compile * pending_n
+        gap = sum(self._gaps) / len(self._gaps) if self._gaps else 0.0
+        train_s = current_eta + sum(s for _, s in later) / fit.rate + per_compile * pending_n
+        return train_s + gap * (len(later) + 1)
 
     def _set_activity(self, text: str) -> None:
         self._activity, self._activity_t = text, self._clock()

@@ -18,6 +18,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from attn_theory import files
+from attn_theory.progress import hms
 from attn_theory.results import write_json  # re-exported: make_all writes status.json
 
 __all__ = ["write_json", "write_report", "command_for", "headline", "tally"]
@@ -47,7 +48,8 @@ tr.fail td{background:#fdecea} tr.fail td.verdict{color:#b71c1c;font-weight:700}
 td.verdict{color:#1b5e20;font-weight:600} .nofail{color:#1b5e20} .hasfail{color:#b71c1c}
 .toc{columns:2;font-size:14px} figure{margin:18px 0} figure img{max-width:100%;
  border:1px solid #eee} figcaption{font-size:14px;color:#333;margin-top:4px}
-.status-failed,.status-missing{color:#b71c1c;font-weight:600}
+.status-failed,.status-missing{color:#b71c1c;font-weight:600} .none{color:#888}
+td:last-child{white-space:nowrap}
 """
 
 
@@ -207,12 +209,14 @@ def _markdown(out, data, total) -> str:
 
 def _html(out: str, data, total) -> str:
     esc = html.escape
+    n_done = sum(summary is not None for _, _, summary, _, _ in data)
     h = ["<!DOCTYPE html>", "<html lang='en'><head><meta charset='utf-8'>",
          "<meta name='viewport' content='width=device-width, initial-scale=1'>",
          "<title>attn_theory: figure suite report</title>", f"<style>{_CSS}</style>",
          "</head><body>", "<h1>attn_theory: figure suite report</h1>",
-         "<p class='sub'>Every registered experiment: its claims checked against the papers "
-         "and its figures. Commands regenerate each section.</p>",
+         f"<p class='sub'>Results of {n_done} of {len(data)} registered experiments: each "
+         "paper's claims checked on our runs, and its figures. Each section's command "
+         "regenerates it.</p>",
          f"<p class='headline' id='headline'>{esc(headline(total))}</p>"]  # fmt: skip
     fails = _failures(data, "measured")
     other = _failures(data, "closed_form") + _failures(data, "construction")
@@ -247,7 +251,9 @@ def _html(out: str, data, total) -> str:
         links = ", ".join(f"<a href='#{esc(_anchor(e.stem, n))}'>{esc(n)}</a>" for _, n in failed)
         secs = st.get("seconds") or (summary or {}).get("wall_time_s")
         status = st.get("status")
-        time_cell = f"{secs:.0f} s" if secs else ""
+        time_cell = hms(secs) if secs and secs > 0 else ""
+        if summary is None and not status:
+            time_cell = "<span class='none'>no results</span>"
         if status and status != "ok":
             time_cell = f"<span class='status-{esc(status)}'>{esc(status)}</span>"
         h.append(f"<tr><td><a href='#{esc(e.stem)}'>{esc(e.stem)}</a></td><td>{esc(e.paper)}</td>"

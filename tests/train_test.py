@@ -1,4 +1,8 @@
-"""The generic training loop: vmap == loop, seed stability, jit, resume, NaN guard, grids."""
+"""The generic training loop: vmap == loop, seed stability, jit, resume, NaN guard, grids,
+progress lines and ETAs, metrics written once per step across a resume."""
+
+import json
+import time
 
 import jax
 import jax.numpy as jnp
@@ -6,7 +10,8 @@ import numpy as np
 import optax
 import pytest
 
-from attn_theory import checkpoint, train
+from attn_theory import checkpoint, results, train
+from attn_theory import progress as progress_lib
 
 
 def _problem(lr=1e-2):
@@ -131,3 +136,88 @@ def test_grid_runs_share_seed_keys_and_unflatten():
 def test_bad_arguments_raise():
     with pytest.raises(ValueError, match="num_steps"):
         _fit(train.seed_keys(jax.random.key(0), 1), num_steps=0)
+
+
+def test_progress_lines_name_the_fit_and_time_compilation_apart():
+    lines = []
+    progress = progress_lib.Progress(
+        "demo", plan=[("a", 60), ("b", 40)], log=lambda fmt, msg: lines.append(msg)
+    )
+    hooks = train.Hooks(progress=progress)
+    keys = train.seed_keys(jax.random.key(0), 2)
+    _fit(keys, name="a", hooks=hooks)
+    _fit(keys, name="b", num_steps=40, hooks=hooks)
+    text = "\n".join(lines)
+    assert "demo fit 1/2 a: compiled the 20-step chunk in" in text
+    assert "demo fit 2/2 b: step 40/40 (100%)" in text
+    assert "demo fit 1/2 a: step 20/60 (33%)" in text and "experiment ETA" in text
+    timing = progress.timings()
+    assert [f["name"] for f in timing["fits"]] == ["a", "b"]
+    assert all(f["compile_s"] > 0 and f["run_s"] > 0 for f in timing["fits"])
+
+
+def test_eta_counts_executed_steps_only():
+    lines, now = [], [0.0]
+    p = progress_lib.Progress("x", plan=[("a", 2000), ("b", 1000)], clock=lambda: now[0],
+                              log=lambda fmt, msg: lines.append(msg))  # fmt: skip
+    p.begin_fit("a", 2000, 0, chunk_len=500)
+    p.compiled(500, 60.0)  # a minute of compilation must not slow the rate
+    out = p.chunk(500, 5.0, 0.5)
+    assert out["steps_per_s"] == 100.0 and out["eta_s"] == 15.0
+    # Later fit b: 1000 steps at the same rate plus one more compile of the same cost.
+    assert out["experiment_eta_s"] == 15.0 + 10.0 + 60.0
+    assert (
+        "step 500/2000 (25%), 100.0 steps/s, loss 0.5, fit ETA 15s, experiment ETA 1m 25s"
+        in (lines[-1])
+    )
+    assert progress_lib.hms(3725) == "1h 02m 05s" and progress_lib.hms(125) == "2m 05s"
+    # 30 s of evaluation between fits count once per fit still to finish (b's own).
+    p.chunk(2000, 15.0, 0.4)
+    p.end_fit()
+    now[0] += 30.0
+    p.begin_fit("b", 1000, 0, chunk_len=500)
+    p.compiled(500, 60.0)
+    assert p.chunk(500, 5.0, 0.3)["experiment_eta_s"] == 5.0 + 30.0
+
+
+def test_heartbeat_reports_a_silent_phase():
+    lines = []
+    p = progress_lib.Progress("x", heartbeat_s=0.2, log=lambda fmt, msg: lines.append(msg))
+    with p.heartbeat(), p.phase("evaluating baselines"):
+        time.sleep(0.7)
+    assert any("still evaluating baselines" in line for line in lines), lines
+
+
+def test_resumed_fit_logs_each_step_once(tmp_path):
+    keys = train.seed_keys(jax.random.key(4), 2)
+    wd = results.Workdir(str(tmp_path))
+
+    class Kill(Exception):
+        pass
+
+    def on_log(rec):
+        wd.append_metrics(rec)
+        if rec["step"] == 70:  # logged, then killed before its checkpoint
+            raise Kill
+
+    def hooks(on_log):
+        return train.Hooks(on_log=on_log, checkpointer_factory=wd.checkpointer,
+                           on_resume=wd.truncate_metrics)  # fmt: skip
+
+    with pytest.raises(Kill):
+        _fit(keys, num_steps=100, log_every=10, hooks=hooks(on_log))
+    _fit(keys, num_steps=100, log_every=10, hooks=hooks(wd.append_metrics))
+    steps = [json.loads(x)["step"] for x in open(tmp_path / "metrics.jsonl")]
+    assert steps == list(range(10, 101, 10))
+
+
+def test_jit_chunk_is_the_public_compiled_step_program():
+    prob = _problem()
+    chunk = train.jit_chunk(5, prob["sample_fn"], prob["loss_fn"], prob["optimizer_fn"])
+    keys = train.seed_keys(jax.random.key(0), 2)
+    params = jax.vmap(lambda k: prob["init_fn"](jax.random.split(k)[0], {}))(keys)
+    opt_state = jax.vmap(prob["optimizer_fn"]({}).init)(params)
+    p5, _, m = chunk(params, opt_state, keys, {}, 0, None)
+    ref, hist = _fit(keys, num_steps=5, log_every=5)
+    np.testing.assert_allclose(p5["w"], ref["w"], rtol=1e-6)
+    np.testing.assert_allclose(m["loss"], hist["loss"][:, 0], rtol=1e-6)
