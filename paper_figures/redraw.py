@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import os
 
+import matplotlib
 from absl import app, flags
 
 from attn_theory import results
@@ -17,7 +18,8 @@ _WORKDIR = flags.DEFINE_string("workdir", None, "A finished experiment workdir."
 
 
 def redraw(workdir: str) -> list[str]:
-    """Loads summary.json, config.json and results.npz; writes figures/; returns the paths."""
+    """Loads summary.json, config.json and results.npz; writes figures/ (and their captions
+    for the report); returns the image paths."""
     with open(os.path.join(workdir, "summary.json")) as f:
         stem = json.load(f)["experiment"]
     with open(os.path.join(workdir, "config.json")) as f:
@@ -30,6 +32,7 @@ def redraw(workdir: str) -> list[str]:
 
 def main(argv):
     del argv
+    matplotlib.use("Agg")  # the library leaves the backend to its callers
     for p in redraw(_WORKDIR.value):
         print(p)
 
