@@ -15,12 +15,14 @@ quick [ours]: packed layout, causal forward order, K=4 chains, V=32 symbols; wid
   pre-LayerNorm, no MLP; batch 128 fresh samples; 2 seeds vmapped, one compiled program per
   (D, L) group. Runs A (D=1, L=1, 1000 steps), B (D=3, L=1, 1000) and C (D=3, L=3, 2000
   steps, IC and non-IC in one program, logged every 125 steps); the exact simulator (T1).
-  About 4-5 CPU-minutes (2-core CPU; measured numbers in docs/papers/stacked_attention_heads.md).
-  Expected: A root accuracy ~1.0 (C2); B root ~0.2, hop 1 ~1.0 (C1); C-IC root ~1.0 (C3),
-  C-non-IC ~0.25 (C4); hops emerge in order 1, 2, 3 (C5); a query->hop-1 head emerges
-  before the layer-1 link head (C6); T1 matches both depth bounds.
+  Measured: 282 CPU-seconds (about 3-5 min wall on an idle 2-core CPU; 36 min on the
+  shared CPU at load 20-45). Root seed 0: A root accuracy 1.000 (C2); B root 0.21, hop 1 1.000
+  (C1); C-IC root 0.9998 (C3), C-non-IC 0.254 (C4); hop 1 learned at 500 steps, hops 2 and 3
+  by 875 (C5 FAILS in one seed: hops 2 and 3 cross 0.9 in the same 125-step interval); a
+  query->hop-1 head at 500 before the link head at 750 (C6); T1 matches both depth bounds.
 standard [ours]: quick plus E (D=3, L=2, 4000 steps: pointer doubling, C7), F (D=4, L=2,
-  4000: the causal bound forbids it, C8) and G (D=4, L=3, 6000, C9). About 15 CPU-minutes.
+  4000: the causal bound forbids it, C8) and G (D=4, L=3, 6000, C9). About 13-15
+  CPU-minutes (estimated from the quick preset's per-step cost; not run yet).
 paper [ours where unknown]: IC and non-IC on the grid L in 1..8 x D in {1,2,3,4,5,7,13,14}
   (64 models per formulation, the paper's count; its grid is unknown), 24k steps of batch
   128 on fixed training sets of 2^18 (IC) and 2^20 (non-IC) examples, width 128, 4 heads,
