@@ -141,7 +141,8 @@ def escape_rate_claim(escaped, bound: float, text: str) -> results.Claim:
 
 def escape_step(train_loss, steps, threshold: float) -> np.ndarray:
     """First logged step whose chunk-mean train loss is below `threshold`, per seed [S]
-    (NaN: never within the run). train_loss [S, n_logs], steps [n_logs]."""
+    (+inf: not within the run, i.e. later than its last step; inf rather than NaN so that
+    summaries and golden values compare equal). train_loss [S, n_logs], steps [n_logs]."""
     below = np.asarray(train_loss) < threshold
     first = np.argmax(below, -1)
-    return np.where(below.any(-1), np.asarray(steps, np.float64)[first], np.nan)
+    return np.where(below.any(-1), np.asarray(steps, np.float64)[first], np.inf)
