@@ -12,10 +12,11 @@ from attn_theory import sharding
 
 _CHILD = textwrap.dedent("""
     import os, sys
-    os.environ["XLA_FLAGS"] = "--xla_force_host_platform_device_count=8"
     os.environ["JAX_PLATFORMS"] = "cpu"
     import jax, numpy as np
     sys.path.insert(0, os.getcwd())
+    from attn_theory import sharding
+    sharding.set_host_device_count(8)  # jax_num_cpu_devices, before JAX initialises
     from tests import sharding_test
     assert jax.device_count() == 8, jax.devices()
     params, hist, n_dev = sharding_test.sweep()
@@ -55,7 +56,7 @@ def sweep():
 
 def test_eight_devices_equal_one(tmp_path):
     out = tmp_path / "eight.npz"
-    env = {**os.environ, "XLA_FLAGS": "--xla_force_host_platform_device_count=8"}
+    env = {k: v for k, v in os.environ.items() if k != "XLA_FLAGS"}
     subprocess.run(
         [sys.executable, "-c", _CHILD, str(out)],
         check=True,
@@ -74,3 +75,10 @@ def test_run_mesh_uses_a_divisor_of_the_run_count():
     devices = jax.devices() * 1
     assert sharding.run_mesh(5, devices).devices.size in (1, 5)
     assert 6 % sharding.run_mesh(6).devices.size == 0
+
+
+def test_idle_devices_are_named_in_a_warning(caplog):
+    d = jax.devices()[0]
+    mesh = sharding.run_mesh(3, [d, d, d, d])  # 3 runs over 4 devices: 3 used, 1 idle
+    assert mesh.devices.size == 3
+    assert "3 runs do not divide over 4 devices: using 3, idle:" in caplog.text
