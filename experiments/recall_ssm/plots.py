@@ -107,7 +107,8 @@ def _maps(res, cfg: Config):
             ax = axes[i, j]
             ax.imshow(res[f"attn_map_{when}"][0, j], cmap="viridis", vmin=0, vmax=1)
             self_mass = res[f"attn_self_{when}"][:, j].mean()
-            ax.set_title(f"{name} softmax, {when}\nself mass {self_mass:.2f}", fontsize=8)
+            label = "lecun (default)" if name == "default" else f"{name} [ours: causal recall]"
+            ax.set_title(f"{label} softmax, {when}\nself mass {self_mass:.2f}", fontsize=8)
             ax.set(xlabel="key position", ylabel="query position")
     return fig
 
