@@ -2,6 +2,7 @@
 
 import json
 import os
+import re
 import subprocess
 import sys
 
@@ -29,7 +30,7 @@ def test_every_registered_experiment_loads_its_contract():
 
 def test_suite_runs_one_experiment_and_writes_the_report(tmp_path):
     out = tmp_path / "out"
-    subprocess.run(
+    proc = subprocess.run(
         [
             sys.executable,
             "-m",
@@ -40,8 +41,12 @@ def test_suite_runs_one_experiment_and_writes_the_report(tmp_path):
         cwd=ROOT,
         check=True,
         capture_output=True,
+        text=True,
         timeout=600,
     )
+    # Worker lines carry the time and the experiment; the suite line follows each experiment.
+    assert re.search(r"^\d\d:\d\d:\d\d \[associative_memory_compare\] ", proc.stderr, re.M)
+    assert re.search(r"^\d\d:\d\d:\d\d \[suite\] done 1/1, elapsed ", proc.stderr, re.M)
     status = json.loads((out / "status.json").read_text())
     assert status["associative_memory_compare"]["status"] == "ok"
     report = (out / "REPORT.md").read_text()
@@ -63,3 +68,16 @@ def test_changed_config_moves_the_old_workdir_aside(tmp_path):
     assert len(kept) == 1
     assert json.loads((tmp_path / kept[0] / "config.json").read_text()) == {"seed": -1}
     assert os.path.exists(tmp_path / entry.stem / "summary.json")
+
+
+def test_suite_line_estimates_the_rest_from_committed_times():
+    times = {"a": 100.0, "b": 300.0, "c": 50.0}
+    assert make_all.suite_line({}, ["a", "b"], times, 0.0, 2) == (
+        "done 0/2, elapsed 0s, about 3m 20s left"
+    )
+    # "a" took twice its committed time, so the rest is expected to run twice as slow too.
+    line = make_all.suite_line({"a": 200.0}, ["b", "new"], times, 200.0, 2)
+    assert line == "done 1/3, elapsed 3m 20s, about 5m 00s left (+1 without committed times)"
+    assert make_all.suite_line({"a": None}, [], times, 5.0, 2) == "done 1/1, elapsed 5s"
+    committed = make_all.load_times("quick")
+    assert {e.stem for e in registry.EXPERIMENTS} & set(committed)
