@@ -103,7 +103,15 @@ def _f3(res, cfg):
     fig.colorbar(im, ax=ax, fraction=0.046, pad=0.04, label="root accuracy (IC, mean)")
     for (i, j), v in np.ndenumerate(acc):
         if np.isfinite(v):
-            ax.text(j, i, f"{v:.2f}", ha="center", va="center", fontsize=7, color="w")
+            ax.text(
+                j,
+                i - 0.3,
+                f"{v:.2f}",
+                ha="center",
+                va="center",
+                fontsize=7,
+                color="k" if v > 0.5 else "w",
+            )
     x, edges = np.arange(len(ds)), np.arange(len(ds) + 1) - 0.5
     bidir = [theory.min_layers_bidirectional(d) - 1.5 for d in ds]  # lower edge of L_min's row
     causal = [theory.min_layers_causal(d) - 1.5 for d in ds]
@@ -124,7 +132,13 @@ def _f3(res, cfg):
         )
         for j in range(len(ds))
     ]
-    ax.plot(x, np.asarray(solved, float) - 1, "r*", ms=10, label="observed L_min (acc >= 0.95)")
+    ax.plot(
+        x,
+        np.asarray(solved, float) - 1,
+        "r*",
+        ms=10,
+        label="fewest layers run that solve it (acc >= 0.95)",
+    )
     ax.set(
         xticks=x,
         xticklabels=ds,
