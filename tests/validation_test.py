@@ -3,9 +3,11 @@
 import pytest
 
 from attn_theory.validation import ConfigError
+from configs import common
 from configs import icl_linear_regression as icl_config
-from experiments import icl_linear_regression as icl
 from experiments import launch
+
+icl = launch.load("icl_linear_regression")
 
 
 @pytest.mark.parametrize(
@@ -46,3 +48,19 @@ def test_overrides_apply():
 def test_tuple_override_in_preset_string():
     cfg = icl_config.get_config("quick,task.eval_lens=(10,20),num_seeds=2")
     assert tuple(cfg.task.eval_lens) == (10, 20) and cfg.num_seeds == 2
+
+
+def test_schema_bounds_are_checked_before_cross_field_rules():
+    # A declared bound (gt=0) fails with the field name even though no validate() rule exists.
+    cfg = icl_config.get_config("quick").to_dict()
+    cfg["optim"]["learning_rate"] = 0.0
+    with pytest.raises(ConfigError, match=r"optim\.learning_rate.*> 0"):
+        launch.build_config(icl, cfg)
+
+
+def test_update_rejects_unknown_paths_and_describe_lists_every_field():
+    with pytest.raises(ValueError, match="model.heads"):
+        common.update(icl_config.Config(), {"model.heads": 2})
+    names = [name for name, _, doc in common.describe(icl_config.Config)]
+    assert "optim.learning_rate" in names and "num_seeds" in names
+    assert all(doc for _, _, doc in common.describe(icl_config.Config))
