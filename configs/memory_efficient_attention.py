@@ -16,10 +16,10 @@ docs/papers/memory_efficient_attention.md.
 
 smoke: plumbing only (short lengths, no RSS probe; seconds).
 quick: n up to 131072 (compile only) and the RSS probe at 16384 (naive's gradient then needs
-  about 4.4 GiB of RAM for a few seconds); about 2 min on a 2-core CPU. Expected: exact to
-  ~1e-6; temp ratios 1633x / 596x, RSS ratios ~300x / ~200x (machine-dependent); forward
+  about 4.4 GiB of RAM for a few seconds); a few minutes on a 2-core CPU. Expected: exact to
+  ~1e-6; temp ratios 1633x / 596x, RSS ratios 313x / 202x (machine-dependent); forward
   slope 0.28; value_and_grad slope 0.81 (FAIL: the n x d output the loss is computed from is
-  live in every implementation); the recomputing pullback's slope ~0.38 (PASS).
+  live in every implementation); the recomputing pullback's slope 0.35 (PASS).
 paper: n up to 131072 and a 4099-long exactness check, 4 seeds.
 Timings of both backward variants and of other implementations:
 benchmarks/memory_efficient_attention.py.
