@@ -31,12 +31,6 @@ from absl import app, flags, logging
 
 from paper_figures import registry
 
-_ONLY = flags.DEFINE_list("only", [], "Stems to probe (default: every registered experiment).")
-_PRESET = flags.DEFINE_string("preset", "paper", "Preset to probe.")
-_MAX_STEPS = flags.DEFINE_integer("max_steps", 2, "Training steps actually run per fit.")
-_TIMEOUT = flags.DEFINE_integer("timeout_s", 1200, "Per-experiment limit on the probe.")
-_OUT = flags.DEFINE_string("out", "paper_figures", "Folder for PAPER_SCALE.md and the JSON.")
-
 # NVIDIA H100 SXM5 datasheet (dense, no sparsity): FP32 67 TFLOP/s, BF16 Tensor Core
 # 989 TFLOP/s, HBM3 3.35 TB/s, 80 GB. Used only for a labelled roofline estimate.
 GPU_SPEC = {
@@ -213,20 +207,29 @@ def _write(records_by_stem: dict, known: list[str], json_path: str) -> None:
     out = os.path.dirname(json_path) or "."
     os.makedirs(out, exist_ok=True)
     with open(json_path, "w") as f:
-        json.dump({"preset": _PRESET.value, "date": when, "gpu": GPU_SPEC, "records": records},
+        json.dump({"preset": flags.FLAGS.preset, "date": when, "gpu": GPU_SPEC, "records": records},
                   f, indent=1)  # fmt: skip
     with open(os.path.join(out, "PAPER_SCALE.md"), "w") as f:
-        f.write(markdown(records, _PRESET.value, when))
+        f.write(markdown(records, flags.FLAGS.preset, when))
+
+
+def _define_flags() -> None:
+    """Flags of the command (defined only when run as a program, so importing is free)."""
+    flags.DEFINE_list("only", [], "Stems to probe (default: every registered experiment).")
+    flags.DEFINE_string("preset", "paper", "Preset to probe.")
+    flags.DEFINE_integer("max_steps", 2, "Training steps actually run per fit.")
+    flags.DEFINE_integer("timeout_s", 1200, "Per-experiment limit on the probe.")
+    flags.DEFINE_string("out", "paper_figures", "Folder for PAPER_SCALE.md and the JSON.")
 
 
 def main(argv):
     del argv
     known = [e.stem for e in registry.EXPERIMENTS]
-    stems = _ONLY.value or known
+    stems = flags.FLAGS.only or known
     unknown = sorted(set(stems) - set(known))
     if unknown:
         raise app.UsageError(f"--only: unknown {unknown}; known: {known}")
-    json_path = os.path.join(_OUT.value, "paper_scale.json")
+    json_path = os.path.join(flags.FLAGS.out, "paper_scale.json")
     previous = {}
     if os.path.exists(json_path):
         with open(json_path) as f:
@@ -235,14 +238,14 @@ def main(argv):
     for i, stem in enumerate(stems, 1):
         t0 = time.time()
         with concurrent.futures.ProcessPoolExecutor(1, mp_context=ctx) as pool:
-            fut = pool.submit(_safe_probe, stem, _PRESET.value, _MAX_STEPS.value)
+            fut = pool.submit(_safe_probe, stem, flags.FLAGS.preset, flags.FLAGS.max_steps)
             try:
-                rec = fut.result(timeout=_TIMEOUT.value)
+                rec = fut.result(timeout=flags.FLAGS.timeout_s)
             except concurrent.futures.TimeoutError:
                 for proc in pool._processes.values():  # the probe is abandoned, not awaited
                     proc.kill()
                 rec = {"stem": stem, "status": "timeout",
-                       "error": f"probe exceeded {_TIMEOUT.value} s"}  # fmt: skip
+                       "error": f"probe exceeded {flags.FLAGS.timeout_s} s"}  # fmt: skip
             except Exception as e:  # noqa: BLE001 - e.g. the worker was killed (memory)
                 rec = {"stem": stem, "status": "failed", "error": f"{type(e).__name__}: {e}"}
         previous[stem] = project(rec)
@@ -253,4 +256,5 @@ def main(argv):
 
 
 if __name__ == "__main__":
+    _define_flags()
     app.run(main)

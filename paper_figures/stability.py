@@ -22,14 +22,6 @@ from absl import app, flags, logging
 
 from paper_figures import registry
 
-_SEEDS = flags.DEFINE_list("root_seeds", ["0", "1", "2", "3", "4"], "Root seeds to run.")
-_ONLY = flags.DEFINE_list("only", [], "Stems or families (default: all).")
-_PRESET = flags.DEFINE_string("preset", "quick", "Preset run at every root seed.")
-_OUT = flags.DEFINE_string("out", "paper_figures/out/stability", "Workdirs root.")
-_TABLE = flags.DEFINE_string("table", "paper_figures/CLAIM_STABILITY.md", "Table to write.")
-_JOBS = flags.DEFINE_integer("jobs", 2, "Worker processes.")
-_TABLE_ONLY = flags.DEFINE_bool("table_only", False, "Only rebuild the table from DIR.")
-
 
 def _done(workdir: str, seed: int) -> bool:
     path = os.path.join(workdir, "summary.json")
@@ -140,21 +132,32 @@ def markdown(table: dict, seeds: list[int], preset: str) -> str:
     return "\n".join(lines)
 
 
+def _define_flags() -> None:
+    """Flags of the command (defined only when run as a program, so importing is free)."""
+    flags.DEFINE_list("root_seeds", ["0", "1", "2", "3", "4"], "Root seeds to run.")
+    flags.DEFINE_list("only", [], "Stems or families (default: all).")
+    flags.DEFINE_string("preset", "quick", "Preset run at every root seed.")
+    flags.DEFINE_string("out", "paper_figures/out/stability", "Workdirs root.")
+    flags.DEFINE_string("table", "paper_figures/CLAIM_STABILITY.md", "Table to write.")
+    flags.DEFINE_integer("jobs", 2, "Worker processes.")
+    flags.DEFINE_bool("table_only", False, "Only rebuild the table from DIR.")
+
+
 def main(argv):
     del argv
     entries = list(registry.EXPERIMENTS)
-    if _ONLY.value:
-        entries = [e for e in entries if e.stem in _ONLY.value or e.family in _ONLY.value]
+    if flags.FLAGS.only:
+        entries = [e for e in entries if e.stem in flags.FLAGS.only or e.family in flags.FLAGS.only]
     stems = [e.stem for e in entries]
-    seeds = [int(s) for s in _SEEDS.value]
-    if not _TABLE_ONLY.value:
+    seeds = [int(s) for s in flags.FLAGS.root_seeds]
+    if not flags.FLAGS.table_only:
         todo = [(k, s) for k in seeds for s in stems
-                if not _done(os.path.join(_OUT.value, f"seed{k}", s), k)]  # fmt: skip
+                if not _done(os.path.join(flags.FLAGS.out, f"seed{k}", s), k)]  # fmt: skip
         logging.info("%d runs to do (%d reused)", len(todo), len(seeds) * len(stems) - len(todo))
         ctx = multiprocessing.get_context("spawn")
-        with concurrent.futures.ProcessPoolExecutor(_JOBS.value, mp_context=ctx) as pool:
-            futs = {pool.submit(_run, s, _PRESET.value, k,
-                                os.path.join(_OUT.value, f"seed{k}", s)): (k, s)
+        with concurrent.futures.ProcessPoolExecutor(flags.FLAGS.jobs, mp_context=ctx) as pool:
+            futs = {pool.submit(_run, s, flags.FLAGS.preset, k,
+                                os.path.join(flags.FLAGS.out, f"seed{k}", s)): (k, s)
                     for k, s in todo}  # fmt: skip
             for i, fut in enumerate(concurrent.futures.as_completed(futs), 1):
                 k, s = futs[fut]
@@ -163,11 +166,12 @@ def main(argv):
                     logging.info("[%d/%d] seed %d %s done", i, len(todo), k, s)
                 except Exception as e:  # noqa: BLE001 - one failure must not stop the sweep
                     logging.error("[%d/%d] seed %d %s failed: %s", i, len(todo), k, s, e)
-    table = collect(_OUT.value, stems)
-    with open(_TABLE.value, "w") as f:
-        f.write(markdown(table, seeds, _PRESET.value))
-    logging.info("wrote %s", _TABLE.value)
+    table = collect(flags.FLAGS.out, stems)
+    with open(flags.FLAGS.table, "w") as f:
+        f.write(markdown(table, seeds, flags.FLAGS.preset))
+    logging.info("wrote %s", flags.FLAGS.table)
 
 
 if __name__ == "__main__":
+    _define_flags()
     app.run(main)
