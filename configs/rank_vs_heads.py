@@ -12,8 +12,8 @@ smoke: plumbing only (one rank pair, 20 steps, a few seconds); claims are not ex
 quick: a CPU reproduction of the main figure [ours: sizes]: d=16, N=8 keys and a separate
   query, one 'bare' attention layer with full value-output per head, QK budget H*r = d,
   ranks 16/8/4/2/1 (one compiled vmapped sweep), plus ranks 16 and 1 at N = 4;
-  Adam(0.9, 0.95), peak lr 0.03, 5% warmup + cosine, 2000 steps of batch 256 (3000 cost 50% more for the same values);
-  2 seeds. About 90 CPU-seconds (~1 min on an idle 2-core CPU).
+  Adam(0.9, 0.95), peak lr 0.03, 5% warmup + cosine, 2000 steps of batch 256 (3000 cost
+  50% more for the same values); 2 seeds. About 90 CPU-seconds (~1 min on an idle 2-core CPU).
   Expected: full rank ~0.06 test MSE, rank 1 x 16 heads ~0.53, rank 8 x 2 heads ~0.46 (claims
   A1-A3), and at N=4 full rank ~0.045 vs rank 1 ~0.38; Fact-1 head 0.021 at beta=100, 0.002
   at beta=1000, hardmax exactly 0 (A5); random rank-1 hardmax heads plateau near 0.19 at
