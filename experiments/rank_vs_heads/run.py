@@ -33,6 +33,12 @@ def validate(cfg: Config) -> None:
     validation.check(bare_ok, "model.depths", msg)
 
 
+def planned_fits(cfg: Config) -> list[tuple[str, int]]:
+    """The train.fit calls of run(), in order: one per (depth, budget) group."""
+    m = cfg.model
+    return [(f"L{d}_c{b}", cfg.optim.num_steps) for d in m.depths for b in m.budgets]
+
+
 def _context_lengths(cfg: Config) -> list[int]:
     return sorted({cfg.task.num_keys, *cfg.task.num_keys_sweep})
 
