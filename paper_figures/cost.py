@@ -171,6 +171,12 @@ def markdown(records: list[dict], preset: str, when: str) -> str:
             lines.append(f"| {r['stem']} | - | - | - | - | - | - | probe {r.get('status')}: "
                          f"{reason[:160]} |")  # fmt: skip
             continue
+        if not r["programs"]:  # nothing to cap: the probe ran the whole paper preset
+            lines.append(
+                f"| {r['stem']} | 0 (no training fit) | - | - | {_t(r['run_s'])} (the whole "
+                "preset ran) | - | - | one program per call; not sharded |"
+            )
+            continue
         axes = r["run_axes"]
         shard = (
             "; ".join(f"{n} runs: any of {_divisors(n)} devices" for n in axes[:3])
