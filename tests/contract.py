@@ -54,3 +54,15 @@ def assert_claim_anatomy(claims):
         assert isinstance(c["statistic"], str) and c["statistic"], name
         if "per_seed" in c:
             assert 0 <= c["seeds_passing"] <= len(c["per_seed"]) == c["num_seeds"], name
+
+
+def known_failure(prefix: str, reason: str):
+    """A claim group that does not reproduce (or only on some seeds or device counts).
+
+    The group still runs in the slow tier and its claims stay FAIL in summary.json; the test
+    is a non-strict xfail so a run that happens to pass it is not an error. `reason` names the
+    numbers and the docs page that reports them.
+    """
+    import pytest
+
+    return pytest.param(prefix, marks=pytest.mark.xfail(strict=False, reason=reason))

@@ -38,7 +38,19 @@ def test_workdir_contract(quick):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("prefix", ["C7", "F6", "F7", "F8"])
+@pytest.mark.parametrize(
+    "prefix",
+    [
+        "C7",
+        contract.known_failure(
+            "F6",
+            "F6_max_gap is fragile: true corner gap 0.098 +- 0.003 vs bound 0.1, Monte Carlo "
+            "noise decides (passes on 3 of 5 root seeds); docs/papers/icl_reduced_model.md",
+        ),
+        "F7",
+        "F8",
+    ],
+)
 def test_claims(quick, prefix):
     claims = {k: v for k, v in quick[1]["claims"].items() if k.startswith(prefix)}
     assert claims, prefix

@@ -143,7 +143,22 @@ def test_workdir_contract(quick):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("prefix", ["T1", "C1", "C2", "C3", "C4", "C5", "C6"])
+@pytest.mark.parametrize(
+    "prefix",
+    [
+        "T1",
+        "C1",
+        "C2",
+        "C3",
+        "C4",
+        contract.known_failure(
+            "C5",
+            "C5 does not reproduce: hops are learned in order but hops 2-3 follow hop 1 within "
+            "300-350 steps (bound 375) on root seeds 0 and 1; docs/papers/stacked_attention_heads.md",
+        ),
+        "C6",
+    ],
+)
 def test_claims(quick, prefix):
     claims = {k: v for k, v in quick[1]["claims"].items() if k.startswith(prefix)}
     assert claims, prefix
