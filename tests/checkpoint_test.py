@@ -58,6 +58,7 @@ def test_checkpoint_of_another_shape_is_refused(tmp_path):
         ckpt.restore({"w": np.zeros(4)})
 
 
+@pytest.mark.slow  # integration test of tens of seconds: slow tier keeps the fast one quick
 def test_launcher_reports_a_truncated_checkpoint_in_one_line(tmp_path):
     workdir = tmp_path / "run"
     launch.execute("rank_vs_heads", launch.load("rank_vs_heads").config.get_config("smoke"),

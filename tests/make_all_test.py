@@ -28,6 +28,7 @@ def test_every_registered_experiment_loads_its_contract():
         assert launch.load(e.stem).name == e.stem
 
 
+@pytest.mark.slow  # integration test of tens of seconds: slow tier keeps the fast one quick
 def test_suite_runs_one_experiment_and_writes_the_report(tmp_path):
     out = tmp_path / "out"
     proc = subprocess.run(

@@ -106,6 +106,7 @@ def test_model_matches_float64_reference_and_masks_token0(context_type, head_dim
     assert np.all(np.asarray(inter["attn"])[..., 0] == 0.0)
 
 
+@pytest.mark.slow  # integration test of tens of seconds: slow tier keeps the fast one quick
 def test_padded_model_equals_small_model():
     # A model padded to H=4, d_h=6, n=7 with active (2, 3, 4) and the small model's weights
     # in its active block gives the small model's logits and weight gradients.

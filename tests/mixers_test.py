@@ -179,6 +179,7 @@ def test_mqar_samplers():
             assert x[b, t, 9:].sum() == 0 and ctx[int(np.argmax(x[b, t, :9]))] == y[b, t]
 
 
+@pytest.mark.slow  # integration test of tens of seconds: slow tier keeps the fast one quick
 @pytest.mark.parametrize("kind", mixers.MIXER_KINDS)
 def test_every_mixer_kind_trains_through_synthetic_task(kind):
     """experiments.synthetic_task's run (the generic launcher's code path) with each mixer kind

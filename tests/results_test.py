@@ -96,6 +96,7 @@ def test_tensorboard_events_are_written_beside_metrics(tmp_path):
     assert os.path.getsize(tmp_path / "tensorboard" / events[0]) > 0
 
 
+@pytest.mark.slow  # integration test of tens of seconds: slow tier keeps the fast one quick
 def test_rerun_resumes_and_changed_config_is_refused(tmp_path):
     wd = str(tmp_path / "run")
     config = launch.load(SMOKE).config

@@ -154,7 +154,8 @@ def test_workdir_contract(quick):
         contract.known_failure(
             "C5",
             "C5 does not reproduce: hops are learned in order but hops 2-3 follow hop 1 within "
-            "300-350 steps (bound 375) on root seeds 0 and 1; docs/papers/stacked_attention_heads.md",
+            "300-350 steps (bound 375) on root seeds 0 and 1; "
+            "docs/papers/stacked_attention_heads.md",
         ),
         "C6",
     ],
