@@ -71,15 +71,23 @@ def _v(x) -> str:
     return str(x)
 
 
-def markdown(table: dict, seeds: list[int], preset: str) -> str:
+def markdown(table: dict, seeds: list[int], preset: str, stems: list[str] = ()) -> str:
     measured = [(s, n, r) for s, rows in table.items() for n, r in rows.items()
                 if r["kind"] == "measured"]  # fmt: skip
     others = [(s, n, r) for s, rows in table.items() for n, r in rows.items()
               if r["kind"] != "measured"]  # fmt: skip
 
-    def all_pass(r):
-        return all(r["seeds"].get(k, (False,))[0] for k in seeds)
+    def complete(r):
+        return all(k in r["seeds"] for k in seeds)
 
+    def all_pass(r):
+        return complete(r) and all(r["seeds"][k][0] for k in seeds)
+
+    def ever_failed(r):
+        return any(not v[0] for v in r["seeds"].values())
+
+    full_m = [r for *_, r in measured if complete(r)]
+    full_o = [r for *_, r in others if complete(r)]
     lines = [
         "# Claim stability over root seeds",
         "",
@@ -88,26 +96,37 @@ def markdown(table: dict, seeds: list[int], preset: str) -> str:
         " the whole quick preset with `seed=K` (new initialisations and data for every inner"
         " seed). A claim counts as reproduced only if it passes on every root seed.",
         "",
-        f"- Measured claims passing on every root seed: **{sum(all_pass(r) for *_, r in measured)}"
-        f" of {len(measured)}**.",
-        f"- Closed-form and construction checks holding on every root seed: "
-        f"{sum(all_pass(r) for *_, r in others)} of {len(others)}.",
+        f"- Measured claims run on all {len(seeds)} root seeds: {len(full_m)} of {len(measured)};"
+        f" of those, passing on every root seed: **{sum(all_pass(r) for r in full_m)}**.",
+        f"- Closed-form and construction checks run on all root seeds: {len(full_o)} of "
+        f"{len(others)}; holding on every one: {sum(all_pass(r) for r in full_o)}.",
     ]
     for k in seeds:
         ran = [r for *_, r in measured if k in r["seeds"]]
         ok = sum(r["seeds"][k][0] for r in ran)
         pct = f"{100 * ok / len(ran):.1f}%" if ran else "-"
-        lines.append(f"- Root seed {k}: {ok} of {len(ran)} measured claims pass ({pct}).")
-    fails = [(s, n, r) for s, n, r in measured if not all_pass(r)]
+        lines.append(f"- Root seed {k}: {ok} of {len(ran)} measured claims run pass ({pct}).")
+    missing = {}
+    for stem, rows in table.items():
+        have = sorted({k for r in rows.values() for k in r["seeds"]})
+        if set(seeds) - set(have):
+            missing[stem] = have
+    absent = [s for s in stems if s not in table]
+    if absent:
+        lines += ["", "Not run on any root seed: " + ", ".join(f"`{s}`" for s in absent) + "."]
+    if missing:
+        lines += ["", "Not yet run on every root seed (root seeds present): " + "; ".join(
+            f"`{s}` {v}" for s, v in missing.items()) + "."]  # fmt: skip
+    fails = [(s, n, r) for s, n, r in measured + others if ever_failed(r)]
     if fails:
-        lines += ["", "## Measured claims that fail on some root seed", ""]
+        lines += ["", "## Claims that fail on some root seed", ""]
         for s, n, r in fails:
             vals = ", ".join(
                 f"seed {k}: {'PASS' if r['seeds'][k][0] else 'FAIL'} {_v(r['seeds'][k][1])}"
                 for k in seeds
                 if k in r["seeds"]
             )
-            lines.append(f"- `{s}` **{n}**: {vals}")
+            lines.append(f"- `{s}` **{n}** ({r['kind']}): {vals}")
     head = " | ".join(f"seed {k}" for k in seeds)
     for stem, rows in table.items():
         lines += ["", f"## {stem}", "", f"| claim | kind | {head} | pass rate |",
@@ -168,7 +187,7 @@ def main(argv):
                     logging.error("[%d/%d] seed %d %s failed: %s", i, len(todo), k, s, e)
     table = collect(flags.FLAGS.out, stems)
     with open(flags.FLAGS.table, "w") as f:
-        f.write(markdown(table, seeds, flags.FLAGS.preset))
+        f.write(markdown(table, seeds, flags.FLAGS.preset, stems))
     logging.info("wrote %s", flags.FLAGS.table)
 
 
