@@ -216,10 +216,19 @@ def fit(
     progress = hooks.progress or progress_lib.Progress()
     progress.begin_fit(name, num_steps, step, log_every)
 
+    if hooks.on_program is not None:
+        args = (params, opt_state, keys, hp, step, shared_data_key)
+        info = dict(name=name, num_steps=num_steps, log_every=log_every, num_runs=num_runs)
+        rec = program_cost(jit_chunk(1, sample_fn, loss_fn, optimizer_fn, None), args, **info)
+        if log_fn is not None:  # one step plus the evaluation run at every log
+            rec["log"] = program_cost(jit_chunk(1, sample_fn, loss_fn, optimizer_fn, log_fn), args)
+        hooks.on_program(rec)
+    # A capped fit (hooks.max_steps, paper-scale probes) stops early; its history is short.
+    stop = num_steps if hooks.max_steps is None else min(num_steps, step + hooks.max_steps)
     chunks: dict[int, Callable] = {}
     n_chunk = 0
-    while step < num_steps:
-        length = min(log_every, num_steps - step)
+    while step < stop:
+        length = min(log_every, stop - step)
         args = (params, opt_state, keys, hp, step, shared_data_key)
         if length not in chunks:
             progress.compiling(length)
@@ -250,6 +259,33 @@ def fit(
             ckpt.save(step, sharding.gather((params, opt_state)), _stack(history))
     progress.end_fit()
     return sharding.gather(params), _stack(history)
+
+
+def program_cost(jitted, args, *, repeats: int = 3, **info) -> dict:
+    """Compiles `jitted` at the shapes of `args` and measures it (one record of a cost report).
+
+    Returns `info` plus compile seconds, memory_analysis() bytes (arguments, outputs, temp,
+    generated code), cost_analysis() FLOPs and bytes accessed, and the median wall seconds
+    of `repeats` executions after compilation (outputs discarded). For a one-step training
+    chunk these are per-step numbers (XLA counts a loop body once).
+    """
+    t0 = time.perf_counter()
+    compiled = jitted.lower(*args).compile()
+    rec = dict(info, compile_s=time.perf_counter() - t0)
+    mem = compiled.memory_analysis()
+    for field in ("argument", "output", "temp", "generated_code"):
+        rec[f"{field}_bytes"] = int(getattr(mem, f"{field}_size_in_bytes", 0) or 0)
+    cost = compiled.cost_analysis()
+    cost = cost[0] if isinstance(cost, list | tuple) else (cost or {})
+    rec["flops"] = float(cost.get("flops", 0.0))
+    rec["bytes_accessed"] = float(cost.get("bytes accessed", 0.0))
+    times = []
+    for _ in range(repeats):
+        t = time.perf_counter()
+        jax.block_until_ready(compiled(*args))
+        times.append(time.perf_counter() - t)
+    rec["seconds_per_call"] = float(np.median(times))
+    return rec
 
 
 def _compiled(fn, args):

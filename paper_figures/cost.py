@@ -42,8 +42,12 @@ GPU_SPEC = {
 }
 
 
-def probe(stem: str, preset: str, max_steps: int) -> dict:
-    """Runs `stem`'s preset with capped fits; returns the per-program records and timings."""
+def probe(stem: str, preset: str, max_steps: int, stream: str | None = None) -> dict:
+    """Runs `stem`'s preset with capped fits; returns the per-program records and timings.
+
+    With `stream` (a path), every program record is also appended there as one JSON line
+    the moment it is measured, so a probe stopped by its time limit still reports the
+    programs it compiled."""
     os.environ.setdefault("MPLBACKEND", "Agg")
     import jax
     import matplotlib.pyplot as plt
@@ -54,7 +58,14 @@ def probe(stem: str, preset: str, max_steps: int) -> dict:
     exp = launch.load(stem)
     cfg = launch.build_config(exp, exp.config.get_config(preset))
     programs: list[dict] = []
-    hooks = train.Hooks(max_steps=max_steps, on_program=programs.append)
+
+    def on_program(rec: dict) -> None:
+        programs.append(rec)
+        if stream:
+            with open(stream, "a") as f:
+                f.write(json.dumps(rec) + "\n")
+
+    hooks = train.Hooks(max_steps=max_steps, on_program=on_program)
     t0 = time.time()
     out = exp.run(cfg, jax.random.key(cfg.seed), hooks=hooks)
     out = {k: jax.device_get(v) for k, v in out.items()}
@@ -75,12 +86,19 @@ def probe(stem: str, preset: str, max_steps: int) -> dict:
     }
 
 
-def _safe_probe(stem: str, preset: str, max_steps: int) -> dict:
+def _safe_probe(stem: str, preset: str, max_steps: int, stream: str | None = None) -> dict:
     try:
-        return probe(stem, preset, max_steps)
+        return probe(stem, preset, max_steps, stream)
     except Exception as e:  # noqa: BLE001 - reported in the table, the suite goes on
         return {"stem": stem, "status": "failed", "error": f"{type(e).__name__}: {e}",
                 "traceback": traceback.format_exc()[-3000:]}  # fmt: skip
+
+
+def _read_stream(path: str) -> list[dict]:
+    if not os.path.exists(path):
+        return []
+    with open(path) as f:
+        return [json.loads(line) for line in f if line.strip()]
 
 
 def project(rec: dict) -> dict:
@@ -168,8 +186,15 @@ def markdown(records: list[dict], preset: str, when: str) -> str:
     for r in records:
         if r.get("status") != "ok":
             reason = r.get("error", r.get("status"))
-            lines.append(f"| {r['stem']} | - | - | - | - | - | - | probe {r.get('status')}: "
-                         f"{reason[:160]} |")  # fmt: skip
+            progs = r.get("programs") or []
+            done = f"{len(progs)} compiled before the limit" if progs else "-"
+            peak = (
+                _b(max(max(_mem(p), _mem(p["log"]) if "log" in p else 0) for p in progs))
+                if progs
+                else "-"
+            )
+            lines.append(f"| {r['stem']} | {done} | {peak} | - | - | - | - | probe "
+                         f"{r.get('status')}: {reason[:160]} |")  # fmt: skip
             continue
         if not r["programs"]:  # nothing to cap: the probe ran the whole paper preset
             lines.append(
@@ -191,9 +216,12 @@ def markdown(records: list[dict], preset: str, when: str) -> str:
         )
     lines += ["", "## Programs", ""]
     for r in records:
-        if r.get("status") != "ok":
+        if not r.get("programs"):
             continue
-        lines.append(f"### {r['stem']} (probe wall time {_t(r['run_s'])})")
+        if r.get("status") == "ok":
+            lines.append(f"### {r['stem']} (probe wall time {_t(r['run_s'])})")
+        else:
+            lines.append(f"### {r['stem']} (probe {r['status']}; programs compiled before it)")
         lines.append("")
         lines.append("| fit | runs | steps | s/step (CPU) | FLOPs/step | arg / out / temp |")
         lines.append("|---|---|---|---|---|---|")
@@ -243,17 +271,24 @@ def main(argv):
     ctx = multiprocessing.get_context("spawn")
     for i, stem in enumerate(stems, 1):
         t0 = time.time()
+        stream = os.path.join(flags.FLAGS.out, f".{stem}.programs.jsonl")
+        if os.path.exists(stream):
+            os.remove(stream)
         with concurrent.futures.ProcessPoolExecutor(1, mp_context=ctx) as pool:
-            fut = pool.submit(_safe_probe, stem, flags.FLAGS.preset, flags.FLAGS.max_steps)
+            fut = pool.submit(_safe_probe, stem, flags.FLAGS.preset, flags.FLAGS.max_steps,
+                              stream)  # fmt: skip
             try:
                 rec = fut.result(timeout=flags.FLAGS.timeout_s)
             except concurrent.futures.TimeoutError:
                 for proc in pool._processes.values():  # the probe is abandoned, not awaited
                     proc.kill()
-                rec = {"stem": stem, "status": "timeout",
+                rec = {"stem": stem, "status": "timeout", "programs": _read_stream(stream),
+                       "max_steps": flags.FLAGS.max_steps,
                        "error": f"probe exceeded {flags.FLAGS.timeout_s} s"}  # fmt: skip
             except Exception as e:  # noqa: BLE001 - e.g. the worker was killed (memory)
                 rec = {"stem": stem, "status": "failed", "error": f"{type(e).__name__}: {e}"}
+        if os.path.exists(stream):
+            os.remove(stream)
         previous[stem] = project(rec)
         logging.info("[%d/%d] %s: %s in %.0f s", i, len(stems), stem, rec["status"],
                      time.time() - t0)  # fmt: skip

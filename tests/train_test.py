@@ -221,3 +221,17 @@ def test_jit_chunk_is_the_public_compiled_step_program():
     ref, hist = _fit(keys, num_steps=5, log_every=5)
     np.testing.assert_allclose(p5["w"], ref["w"], rtol=1e-6)
     np.testing.assert_allclose(m["loss"], hist["loss"][:, 0], rtol=1e-6)
+
+
+def test_capped_fit_stops_early_and_reports_its_programs():
+    """Hooks.max_steps caps a fit and Hooks.on_program reports the compiled step programs
+    (what paper_figures.cost and the paper-preset probes rely on)."""
+    programs = []
+    hooks = train.Hooks(max_steps=2, on_program=programs.append)
+    log_fn = lambda params, hp: {"w0": params["w"][0]}  # noqa: E731
+    _, hist = _fit(train.seed_keys(jax.random.key(0), 2), hooks=hooks, log_fn=log_fn)
+    assert list(hist["step"]) == [2] and hist["loss"].shape == (2, 1)
+    (rec,) = programs
+    assert rec["name"] == "train" and rec["num_steps"] == 60 and rec["num_runs"] == 2
+    assert rec["flops"] > 0 and rec["seconds_per_call"] > 0 and rec["argument_bytes"] > 0
+    assert rec["log"]["flops"] >= rec["flops"]
