@@ -1,4 +1,5 @@
-"""Shared pytest setup: CPU platform, Agg backend (the library does not choose one)."""
+"""Shared pytest setup: CPU platform, Agg backend (the library does not choose one), and
+fast XLA compiles for the fast tier."""
 
 import os
 
@@ -11,3 +12,15 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 import matplotlib  # noqa: E402
 
 matplotlib.use("Agg")
+
+
+def pytest_configure(config):
+    """The fast tier (the default `-m 'not slow'`) is compile-bound: its smoke runs execute
+    tiny programs, and XLA's LLVM optimisation took 80% of their time. It compiles with
+    tests.golden.FAST_COMPILE_FLAGS (the golden values are generated the same way). The slow
+    tier (`-m slow`, quick presets) keeps XLA's default optimisation, which its longer
+    training runs need."""
+    from tests import golden
+
+    if "not slow" in (config.option.markexpr or ""):
+        golden.use_fast_compiles()
