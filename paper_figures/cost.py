@@ -268,6 +268,7 @@ def main(argv):
     if os.path.exists(json_path):
         with open(json_path) as f:
             previous = {r["stem"]: r for r in json.load(f)["records"]}
+    os.makedirs(flags.FLAGS.out, exist_ok=True)
     ctx = multiprocessing.get_context("spawn")
     for i, stem in enumerate(stems, 1):
         t0 = time.time()
