@@ -59,6 +59,11 @@ def steps_for(cfg: Config, name: str) -> int:
     return cfg.optim.short_steps if name in ("softmax_h1", "linear_h2") else cfg.optim.num_steps
 
 
+def planned_fits(cfg: Config) -> list[tuple[str, int]]:
+    """The train.fit calls of run(), in order (progress: fit k/n and the experiment's ETA)."""
+    return [(name, steps_for(cfg, name)) for name in model_specs(cfg)]
+
+
 def run(cfg: Config, key: jax.Array, hooks: train.Hooks | None = None) -> dict[str, np.ndarray]:
     """Trains every model over seeds; returns arrays with a leading [seed] axis."""
     d, lens = cfg.task.dim, cfg.task.eval_lens

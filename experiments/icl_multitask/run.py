@@ -84,6 +84,11 @@ def head_structure(kq, ov, m: np.ndarray) -> dict[str, np.ndarray]:
     }
 
 
+def planned_fits(cfg: Config) -> list[tuple[str, int]]:
+    """The train.fit calls of run(), in order (progress: fit k/n and the experiment's ETA)."""
+    return [(f"multitask_h{h}", cfg.optim.num_steps) for h in cfg.model.head_counts]
+
+
 def run(cfg: Config, key: jax.Array, hooks: train.Hooks | None = None) -> dict[str, np.ndarray]:
     kwargs, m = sample_kwargs(cfg), masks(cfg)
     train_root, eval_root = jax.random.split(key)
