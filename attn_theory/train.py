@@ -223,6 +223,9 @@ def fit(
         if log_fn is not None:  # one step plus the evaluation run at every log
             rec["log"] = program_cost(jit_chunk(1, sample_fn, loss_fn, optimizer_fn, log_fn), args)
         hooks.on_program(rec)
+        if rec["seconds_per_call"] is None:
+            raise MemoryError(f"[{name}] compiled, but one step does not fit in this device's "
+                              f"memory: {rec['error']}")  # fmt: skip
     # A capped fit (hooks.max_steps, paper-scale probes) stops early; its history is short.
     stop = num_steps if hooks.max_steps is None else min(num_steps, step + hooks.max_steps)
     chunks: dict[int, Callable] = {}
@@ -266,7 +269,8 @@ def program_cost(jitted, args, *, repeats: int = 3, **info) -> dict:
 
     Returns `info` plus compile seconds, memory_analysis() bytes (arguments, outputs, temp,
     generated code), cost_analysis() FLOPs and bytes accessed, and the median wall seconds
-    of `repeats` executions after compilation (outputs discarded). For a one-step training
+    of `repeats` executions after compilation (outputs discarded; None, with `error`, when
+    the program compiles but runs out of memory here). For a one-step training
     chunk these are per-step numbers (XLA counts a loop body once).
     """
     t0 = time.perf_counter()
@@ -280,10 +284,16 @@ def program_cost(jitted, args, *, repeats: int = 3, **info) -> dict:
     rec["flops"] = float(cost.get("flops", 0.0))
     rec["bytes_accessed"] = float(cost.get("bytes accessed", 0.0))
     times = []
-    for _ in range(repeats):
-        t = time.perf_counter()
-        jax.block_until_ready(compiled(*args))
-        times.append(time.perf_counter() - t)
+    try:
+        for _ in range(repeats):
+            t = time.perf_counter()
+            jax.block_until_ready(compiled(*args))
+            times.append(time.perf_counter() - t)
+    except jax.errors.JaxRuntimeError as e:  # compiled, but too large to run here
+        if "RESOURCE_EXHAUSTED" not in str(e):
+            raise
+        rec["seconds_per_call"], rec["error"] = None, str(e).splitlines()[0][:300]
+        return rec
     rec["seconds_per_call"] = float(np.median(times))
     return rec
 

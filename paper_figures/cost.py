@@ -89,8 +89,13 @@ def probe(stem: str, preset: str, max_steps: int, stream: str | None = None) -> 
 def _safe_probe(stem: str, preset: str, max_steps: int, stream: str | None = None) -> dict:
     try:
         return probe(stem, preset, max_steps, stream)
+    except MemoryError as e:  # a program compiled (memory known) but does not fit here
+        return {"stem": stem, "status": "too large for this CPU", "error": str(e),
+                "programs": _read_stream(stream) if stream else [],
+                "max_steps": max_steps}  # fmt: skip
     except Exception as e:  # noqa: BLE001 - reported in the table, the suite goes on
         return {"stem": stem, "status": "failed", "error": f"{type(e).__name__}: {e}",
+                "programs": _read_stream(stream) if stream else [],
                 "traceback": traceback.format_exc()[-3000:]}  # fmt: skip
 
 
@@ -152,6 +157,10 @@ def _t(s: float) -> str:
     return f"{s / 86400:.1f} days"
 
 
+def _s(x: float | None) -> str:
+    return "did not fit" if x is None else f"{x:.3g}"
+
+
 def _b(n: float) -> str:
     for unit, scale in (("GiB", 2**30), ("MiB", 2**20), ("KiB", 2**10)):
         if n >= scale:
@@ -187,14 +196,15 @@ def markdown(records: list[dict], preset: str, when: str) -> str:
         if r.get("status") != "ok":
             reason = r.get("error", r.get("status"))
             progs = r.get("programs") or []
-            done = f"{len(progs)} compiled before the limit" if progs else "-"
-            peak = (
-                _b(max(max(_mem(p), _mem(p["log"]) if "log" in p else 0) for p in progs))
-                if progs
-                else "-"
-            )
-            lines.append(f"| {r['stem']} | {done} | {peak} | - | - | - | - | probe "
-                         f"{r.get('status')}: {reason[:160]} |")  # fmt: skip
+            done = f"{len(progs)} compiled before it stopped" if progs else "-"
+            peak = max((max(_mem(p), _mem(p["log"]) if "log" in p else 0) for p in progs),
+                       default=None)  # fmt: skip
+            fits = "-" if peak is None else ("yes" if peak < GPU_SPEC["memory_bytes"] else "no")
+            shard = ", ".join(f"{p['num_runs']} runs" for p in progs[:3])
+            shard = f"shard the run axis ({shard}) over devices; " if shard else ""
+            lines.append(f"| {r['stem']} | {done} | {'-' if peak is None else _b(peak)} | - | "
+                         f"- | - | {fits} | {shard}probe {r.get('status')}: "
+                         f"{reason[:200]} |")  # fmt: skip
             continue
         if not r["programs"]:  # nothing to cap: the probe ran the whole paper preset
             lines.append(
@@ -228,7 +238,7 @@ def markdown(records: list[dict], preset: str, when: str) -> str:
         for p in r["programs"]:
             lines.append(
                 f"| {p['name']} | {p['num_runs']} | {p['num_steps']} | "
-                f"{p['seconds_per_call']:.3g} | {p['flops']:.3g} | {_b(p['argument_bytes'])} / "
+                f"{_s(p['seconds_per_call'])} | {p['flops']:.3g} | {_b(p['argument_bytes'])} / "
                 f"{_b(p['output_bytes'])} / {_b(p['temp_bytes'])} |"
             )
         lines.append("")

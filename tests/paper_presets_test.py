@@ -61,3 +61,23 @@ def test_paper_preset_compiles_and_runs_two_steps(stem):
     for p in rec["programs"]:
         assert p["num_steps"] >= 2 and p["flops"] >= 0 and p["temp_bytes"] >= 0, p["name"]
         assert p["seconds_per_call"] > 0, p["name"]
+
+
+def test_report_rows_for_a_probe_that_ran_and_one_too_large():
+    """Fast: the report states memory, estimates and sharding, and a program that compiled
+    but did not fit keeps its compiled memory in the table."""
+    prog = dict(name="fit_a", num_runs=4, num_steps=1000, log_every=100, compile_s=1.0,
+                argument_bytes=2**20, output_bytes=2**20, temp_bytes=2**30, flops=1e9,
+                bytes_accessed=1e8, seconds_per_call=0.01)  # fmt: skip
+    ok = cost.project({"stem": "a", "status": "ok", "run_s": 5.0, "programs": [prog],
+                       "max_steps": 2})  # fmt: skip
+    assert ok["cpu_estimate_s"] == 5.0 + 998 * 0.01 and ok["fits_one_gpu"]
+    big = dict(prog, name="fit_b", temp_bytes=150 * 2**30, seconds_per_call=None, error="OOM")
+    too_large = {"stem": "b", "status": "too large for this CPU", "error": "[fit_b] OOM",
+                 "programs": [big]}  # fmt: skip
+    text = cost.markdown([ok, cost.project(too_large)], "paper", "today")
+    row_a = next(line for line in text.splitlines() if line.startswith("| a |"))
+    row_b = next(line for line in text.splitlines() if line.startswith("| b |"))
+    assert "1.0 GiB" in row_a and "4 runs: any of [1, 2, 4] devices" in row_a
+    assert "150.0 GiB" in row_b and "| no |" in row_b and "too large" in row_b
+    assert "did not fit" in text
