@@ -2,6 +2,7 @@
 
     python -m paper_figures.cost                       # all registered experiments
     python -m paper_figures.cost --only=rank_vs_heads --max_steps=2 --timeout_s=900
+    python -m paper_figures.cost --table_only       # rewrite PAPER_SCALE.md from the JSON
 
 For each experiment, in its own process: build the paper config, run it with every training
 fit capped at --max_steps steps (train.Hooks.max_steps), and for every fit compile its one-step
@@ -264,6 +265,7 @@ def _define_flags() -> None:
     flags.DEFINE_integer("max_steps", 2, "Training steps actually run per fit.")
     flags.DEFINE_integer("timeout_s", 1200, "Per-experiment limit on the probe.")
     flags.DEFINE_string("out", "paper_figures", "Folder for PAPER_SCALE.md and the JSON.")
+    flags.DEFINE_bool("table_only", False, "Only rewrite PAPER_SCALE.md from the JSON in --out.")
 
 
 def main(argv):
@@ -277,7 +279,11 @@ def main(argv):
     previous = {}
     if os.path.exists(json_path):
         with open(json_path) as f:
-            previous = {r["stem"]: r for r in json.load(f)["records"]}
+            previous = {r["stem"]: project(r) for r in json.load(f)["records"]}
+    if flags.FLAGS.table_only:
+        _write(previous, known, json_path)
+        logging.info("rewrote PAPER_SCALE.md from %s", json_path)
+        return
     os.makedirs(flags.FLAGS.out, exist_ok=True)
     ctx = multiprocessing.get_context("spawn")
     for i, stem in enumerate(stems, 1):
