@@ -327,14 +327,18 @@ class Mixer(nn.Module):
 
 
 def mimetic_qk(key, w_q_hdk: Array, w_k_hdk: Array, alpha: float, beta: float):
-    """Per head: W_Q W_K^T = rank-k SVD truncation of alpha Z + beta I, Z_ij ~ N(0, 1/d)."""
+    """Per head: W_Q W_K^T = rank-k SVD truncation of alpha Z + beta I, Z_ij ~ N(0, 1/d).
+
+    A head dimension k above d gets the full-rank product and zero extra columns."""
     h, d, k = w_q_hdk.shape
+    r_ = min(k, d)
 
     def one(key_):
         m = alpha * jax.random.normal(key_, (d, d)) / jnp.sqrt(d) + beta * jnp.eye(d)
         u, s, vt = jnp.linalg.svd(m)
-        r = jnp.sqrt(s[:k])
-        return u[:, :k] * r, vt[:k].T * r
+        r = jnp.sqrt(s[:r_])
+        pad = ((0, 0), (0, k - r_))
+        return jnp.pad(u[:, :r_] * r, pad), jnp.pad(vt[:r_].T * r, pad)
 
     wq, wk = jax.vmap(one)(jax.random.split(key, h))
     return wq.astype(w_q_hdk.dtype), wk.astype(w_k_hdk.dtype)

@@ -92,6 +92,12 @@ def test_mimetic_attention_init_products():
     np.testing.assert_allclose(wv[0] @ wo[0], -0.4 * np.eye(64), atol=1e-5)
     wq, wk = mixers.mimetic_qk(jax.random.key(0), w, w, 0.7, 0.7)  # noisy: trace stays ~0.7 d
     assert abs(float(jnp.trace(wq[0] @ wk[0].T)) / 64 - 0.7) < 0.15
+    # Head dimension above the width (the recall_ssm paper preset: d = 64, k = 128): shapes
+    # kept, the product is the full-rank target.
+    wide = jnp.zeros((2, 16, 32))
+    wq, wk = mixers.mimetic_qk(jax.random.key(0), wide, wide, 0.0, 0.7)
+    assert wq.shape == wk.shape == (2, 16, 32)
+    np.testing.assert_allclose(wq[1] @ wk[1].T, 0.7 * np.eye(16), atol=1e-5)
 
 
 def test_ssm_mimetic_variants_touch_only_their_part():
