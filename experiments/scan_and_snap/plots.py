@@ -43,7 +43,7 @@ def _fig4(res, cfg):
     nc = cfg.task.num_common
     fig, axes = plotting.figure(3, 1, width=4.2)
     c = res["fig4/c"][0, :, 0]  # seed 0, class 0: [T + 1, S]
-    iters = [0, 2, 4, 6, 8, 10, c.shape[0] - 1]
+    iters = sorted({t for t in (0, 2, 4, 6, 8, 10) if t < c.shape[0]} | {c.shape[0] - 1})
     ax = axes[0, 0]
     im = ax.imshow(c[iters], cmap="viridis", aspect="auto")
     ax.axvline(nc - 0.5, color="w", linestyle="--", linewidth=1)
