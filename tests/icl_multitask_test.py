@@ -41,14 +41,11 @@ def test_workdir_contract(quick):
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(
-    strict=False,
-    reason="C8 at the 4-seed quick preset was not re-run on the "
-    "final code this session (3-seed baseline: 0.126 on the 2 escaped seeds)",
-)
 def test_claim_c8(quick):
-    c = quick[1]["claims"]["C8_ordering"]
-    assert c["passed"], (c["value"], c["bound"])
+    # Passes on root seeds 0-4 (paper_figures/CLAIM_STABILITY.md): 0.126 at the default.
+    for name in ("C8_ordering", "C8_h2_escape_rate"):
+        c = quick[1]["claims"][name]
+        assert c["passed"], (name, c["value"], c["bound"])
 
 
 def _cfg():
