@@ -270,9 +270,8 @@ def program_cost(jitted, args, *, repeats: int = 3, **info) -> dict:
     Returns `info` plus compile seconds, memory_analysis() bytes (arguments, outputs, temp,
     generated code), cost_analysis() FLOPs and bytes accessed, and the median wall seconds
     of up to `repeats` executions after compilation (fewer once one second is spent; outputs
-    discarded; None, with `error`, when
-    the program compiles but runs out of memory here). For a one-step training
-    chunk these are per-step numbers (XLA counts a loop body once).
+    discarded; None, with `error`, when the program compiles but runs out of memory here).
+    For a one-step training chunk these are per-step numbers (XLA counts a loop body once).
     """
     t0 = time.perf_counter()
     compiled = jitted.lower(*args).compile()

@@ -91,12 +91,9 @@ def _safe_probe(stem: str, preset: str, max_steps: int, stream: str | None = Non
     try:
         return probe(stem, preset, max_steps, stream)
     except MemoryError as e:  # a program compiled (memory known) but does not fit here
-        return {"stem": stem, "status": "too large for this CPU", "error": str(e),
-                "programs": _read_stream(stream) if stream else [],
-                "max_steps": max_steps}  # fmt: skip
+        return {"stem": stem, "status": "too large for this CPU", "error": str(e)}
     except Exception as e:  # noqa: BLE001 - reported in the table, the suite goes on
         return {"stem": stem, "status": "failed", "error": f"{type(e).__name__}: {e}",
-                "programs": _read_stream(stream) if stream else [],
                 "traceback": traceback.format_exc()[-3000:]}  # fmt: skip
 
 
@@ -109,10 +106,11 @@ def _read_stream(path: str) -> list[dict]:
 
 def project(rec: dict) -> dict:
     """Adds totals and CPU / GPU projections to one probe record."""
-    if rec.get("status") != "ok":
-        return rec
+    progs = rec.get("programs") or []
+    if rec.get("status") != "ok":  # a stopped probe: only the memory of what it compiled
+        return dict(rec, peak_bytes=_peak(progs)) if progs else rec
     done = rec["max_steps"]
-    cpu_rest, flops, peak, gpu32, gpu16, runs = 0.0, 0.0, 0, 0.0, 0.0, []
+    cpu_rest, flops, gpu32, gpu16, runs = 0.0, 0.0, 0.0, 0.0, []
     bw = GPU_SPEC["bandwidth"]
     for p in rec["programs"]:
         steps = p["num_steps"]
@@ -123,11 +121,10 @@ def project(rec: dict) -> dict:
             eval_s = max(p["log"]["seconds_per_call"] - p["seconds_per_call"], 0.0)
         cpu_rest += left * p["seconds_per_call"] + max(logs - 1, 0) * eval_s
         flops += steps * p["flops"]
-        mem = max(_mem(p), _mem(p["log"]) if "log" in p else 0)
-        peak = max(peak, mem)
         gpu32 += steps * max(p["flops"] / GPU_SPEC["f32_flops"], p["bytes_accessed"] / bw)
         gpu16 += steps * max(p["flops"] / GPU_SPEC["bf16_flops"], p["bytes_accessed"] / bw)
         runs.append(p["num_runs"])
+    peak = _peak(progs)
     return dict(
         rec,
         cpu_estimate_s=rec["run_s"] + cpu_rest,
@@ -142,6 +139,11 @@ def project(rec: dict) -> dict:
 
 def _mem(p: dict) -> int:
     return p["argument_bytes"] + p["output_bytes"] + p["temp_bytes"]
+
+
+def _peak(programs: list[dict]) -> int:
+    """Largest per-device memory of a step or step+evaluation program."""
+    return max((max(_mem(p), _mem(p["log"]) if "log" in p else 0) for p in programs), default=0)
 
 
 def _divisors(n: int) -> list[int]:
@@ -198,8 +200,7 @@ def markdown(records: list[dict], preset: str, when: str) -> str:
             reason = r.get("error", r.get("status"))
             progs = r.get("programs") or []
             done = f"{len(progs)} compiled before it stopped" if progs else "-"
-            peak = max((max(_mem(p), _mem(p["log"]) if "log" in p else 0) for p in progs),
-                       default=None)  # fmt: skip
+            peak = r.get("peak_bytes")
             fits = "-" if peak is None else ("yes" if peak < GPU_SPEC["memory_bytes"] else "no")
             shard = ", ".join(f"{p['num_runs']} runs" for p in progs[:3])
             shard = f"shard the run axis ({shard}) over devices; " if shard else ""
@@ -299,11 +300,12 @@ def main(argv):
             except concurrent.futures.TimeoutError:
                 for proc in pool._processes.values():  # the probe is abandoned, not awaited
                     proc.kill()
-                rec = {"stem": stem, "status": "timeout", "programs": _read_stream(stream),
-                       "max_steps": flags.FLAGS.max_steps,
+                rec = {"stem": stem, "status": "timeout",
                        "error": f"probe exceeded {flags.FLAGS.timeout_s} s"}  # fmt: skip
             except Exception as e:  # noqa: BLE001 - e.g. the worker was killed (memory)
                 rec = {"stem": stem, "status": "failed", "error": f"{type(e).__name__}: {e}"}
+        if rec["status"] != "ok":  # the programs it compiled before it stopped
+            rec["programs"] = _read_stream(stream)
         if os.path.exists(stream):
             os.remove(stream)
         previous[stem] = project(rec)
