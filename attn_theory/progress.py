@@ -49,6 +49,11 @@ class FitTiming:
     compile_s: float = 0.0
     run_s: float = 0.0
     compiled_lengths: list[int] = dataclasses.field(default_factory=list)
+    group: tuple[int, int] | None = None  # (k, n): runs trained in n groups, this is group k
+
+    @property
+    def groups_left(self) -> int:
+        return self.group[1] - self.group[0] if self.group else 0
 
     @property
     def rate(self) -> float | None:
@@ -88,11 +93,20 @@ class Progress:
         return self._clock() - self._t0
 
     # --- fits (called by train.fit) -----------------------------------------------------
-    def begin_fit(self, name: str, num_steps: int, start_step: int = 0, chunk_len: int = 0) -> None:
-        """A fit starts (at start_step when resumed); chunk_len: steps per compiled chunk."""
-        if self._fit_ended is not None:  # evaluation etc. after the previous fit
-            self._gaps.append(self._clock() - self._fit_ended)
-        self.fits.append(FitTiming(name, num_steps, start_step, start_step, chunk_len or num_steps))
+    def begin_fit(
+        self,
+        name: str,
+        num_steps: int,
+        start_step: int = 0,
+        chunk_len: int = 0,
+        group: tuple[int, int] | None = None,
+    ) -> None:
+        """A fit starts (at start_step when resumed); chunk_len: steps per compiled chunk;
+        group (k, n): the fit's runs are trained in n groups (memory) and this is group k."""
+        if self._fit_ended is not None and not (group and group[0] > 1):
+            self._gaps.append(self._clock() - self._fit_ended)  # evaluation etc. between fits
+        self.fits.append(FitTiming(name, num_steps, start_step, start_step,
+                                   chunk_len or num_steps, group=group))  # fmt: skip
         msg = f"starting, {num_steps} steps"
         if start_step:
             msg = f"resumed from its checkpoint at step {start_step}/{num_steps}"
@@ -114,7 +128,12 @@ class Progress:
         fit = self.fits[-1]
         fit.step, fit.run_s = step, fit.run_s + seconds
         rate = fit.rate or 0.0
-        eta = (fit.num_steps - step) / rate if rate else float("nan")
+        # The groups still to come train as many steps at the same rate.
+        eta = (
+            (fit.num_steps - step + fit.groups_left * fit.num_steps) / rate
+            if rate
+            else float("nan")
+        )
         all_eta = self._remaining_fits_s(eta)
         pct = 100.0 * step / fit.num_steps
         parts = [
@@ -180,7 +199,7 @@ class Progress:
 
     # --- internals ------------------------------------------------------------------------
     def _index_and_total(self) -> tuple[int, int | None]:
-        n = len(self.fits)
+        n = sum(1 for f in self.fits if not f.group or f.group[0] == 1)  # groups: one fit
         names = [p[0] for p in self._plan]
         name = self.fits[-1].name if self.fits else None
         if name in names:
@@ -191,7 +210,11 @@ class Progress:
         k, total = self._index_and_total()
         fit = f"fit {k}/{total}" if total and k <= total else f"fit {k}"
         head = f"{self.experiment} " if self.experiment and with_experiment else ""
-        return f"{head}{fit} {self.fits[-1].name}" if self.fits else f"{head}{fit}"
+        if not self.fits:
+            return f"{head}{fit}"
+        last = self.fits[-1]
+        runs = f" (run group {last.group[0]}/{last.group[1]})" if last.group else ""
+        return f"{head}{fit} {last.name}{runs}"
 
     def _remaining_fits_s(self, current_eta: float) -> float | None:
         """ETA of the current and every later planned fit, plus the work seen between fits so
@@ -211,7 +234,9 @@ class Progress:
         later = self._plan[k:]
         pending_n = len(pending) + sum(len(_lengths(0, s, fit.chunk_len)) for _, s in later)
         gap = sum(self._gaps) / len(self._gaps) if self._gaps else 0.0
-        train_s = current_eta + sum(s for _, s in later) / fit.rate + per_compile * pending_n
+        groups = fit.group[1] if fit.group else 1  # later fits assumed grouped alike
+        train_s = (current_eta + groups * sum(s for _, s in later) / fit.rate
+                   + per_compile * pending_n)  # fmt: skip
         return train_s + gap * (len(later) + 1)
 
     def _set_activity(self, text: str) -> None:

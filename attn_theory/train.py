@@ -93,6 +93,12 @@ class Hooks:
     # report each fit's compiled one-step program (memory, FLOPs, seconds per step).
     max_steps: int | None = None
     on_program: Callable[[dict], None] | None = None
+    # Memory: train at most this many runs in one program; a fit with more runs trains them
+    # group after group (one compile when the groups are equal). Results are identical, since
+    # runs are independent; each group has its own checkpoint "<name>.runs<a>-<b>".
+    max_runs_per_program: int | None = None
+    # Set by `fit` on the hooks of each group: (group k, of n, the fit's own name).
+    run_group: tuple[int, int, str] | None = None
 
 
 def jit_chunk(
@@ -186,6 +192,14 @@ def fit(
         raise ValueError(f"num_steps and log_every must be >= 1, got {num_steps}, {log_every}")
     hooks = hooks or Hooks()
     num_runs = keys.shape[0]
+    group = hooks.max_runs_per_program
+    if group is not None and 0 < group < num_runs:
+        return _fit_in_groups(
+            group, keys, init_fn=init_fn, loss_fn=loss_fn, sample_fn=sample_fn,
+            optimizer_fn=optimizer_fn, num_steps=num_steps, log_every=log_every,
+            hparams=hparams, log_fn=log_fn, name=name, hooks=hooks, mesh=mesh,
+            shared_data_key=shared_data_key,
+        )  # fmt: skip
     hp = {k: jnp.asarray(v) for k, v in (hparams or {}).items()}
     mesh = mesh or sharding.run_mesh(num_runs)
 
@@ -214,7 +228,11 @@ def fit(
         if hooks.on_resume is not None:
             hooks.on_resume(name, step)
     progress = hooks.progress or progress_lib.Progress()
-    progress.begin_fit(name, num_steps, step, log_every)
+    if hooks.run_group is None:
+        progress.begin_fit(name, num_steps, step, log_every)
+    else:
+        k, n, base = hooks.run_group
+        progress.begin_fit(base, num_steps, step, log_every, group=(k, n))
 
     if hooks.on_program is not None:
         args = (params, opt_state, keys, hp, step, shared_data_key)
@@ -223,9 +241,10 @@ def fit(
         if log_fn is not None:  # one step plus the evaluation run at every log
             rec["log"] = program_cost(jit_chunk(1, sample_fn, loss_fn, optimizer_fn, log_fn), args)
         hooks.on_program(rec)
-        if rec["seconds_per_call"] is None:
-            raise MemoryError(f"[{name}] compiled, but one step does not fit in this device's "
-                              f"memory: {rec['error']}")  # fmt: skip
+        for what, r in (("one step", rec), ("one step with its evaluation", rec.get("log"))):
+            if r is not None and r["seconds_per_call"] is None:
+                raise MemoryError(f"[{name}] compiled, but {what} does not fit in this "
+                                  f"device's memory: {r['error']}")  # fmt: skip
     # A capped fit (hooks.max_steps, paper-scale probes) stops early; its history is short.
     stop = num_steps if hooks.max_steps is None else min(num_steps, step + hooks.max_steps)
     chunks: dict[int, Callable] = {}
@@ -262,6 +281,49 @@ def fit(
             ckpt.save(step, sharding.gather((params, opt_state)), _stack(history))
     progress.end_fit()
     return sharding.gather(params), _stack(history)
+
+
+def run_groups(num_runs: int, max_runs: int) -> list[tuple[int, int]]:
+    """[start, stop) of the groups of at most max_runs runs that `fit` trains in turn,
+    as equal as possible (one compile when max_runs divides num_runs)."""
+    if max_runs < 1:
+        raise ValueError(f"max_runs_per_program must be >= 1, got {max_runs}")
+    n = -(-num_runs // max_runs)
+    bounds = [round(i * num_runs / n) for i in range(n + 1)]
+    return list(zip(bounds[:-1], bounds[1:], strict=True))
+
+
+def _fit_in_groups(
+    max_runs: int, keys: Array, *, hparams, hooks: Hooks, mesh, name: str, **kwargs
+) -> tuple[PyTree, dict[str, np.ndarray]]:
+    """`fit` over consecutive groups of runs; params and histories concatenated on the run
+    axis (identical to one program: runs share nothing but the data key, if given)."""
+    groups = run_groups(keys.shape[0], max_runs)
+    hp = {k: np.asarray(v) for k, v in (hparams or {}).items()}
+    params_out, hists = [], []
+    for i, (a, b) in enumerate(groups):
+        # The first group's programs stand for all (cost reports scale them by the count).
+        on_program = None
+        if hooks.on_program is not None and i == 0:
+            on_program = lambda rec: hooks.on_program(  # noqa: E731
+                dict(rec, name=name, num_groups=len(groups), total_runs=keys.shape[0])
+            )
+        sub = dataclasses.replace(hooks, max_runs_per_program=None, on_program=on_program,
+                                  run_group=(i + 1, len(groups), name))  # fmt: skip
+        p, h = fit(
+            keys[a:b],
+            hparams={k: v[a:b] for k, v in hp.items()},
+            hooks=sub,
+            mesh=mesh,
+            name=f"{name}.runs{a}-{b - 1}",
+            **kwargs,
+        )
+        params_out.append(p)
+        hists.append(h)
+    params = jax.tree_util.tree_map(lambda *xs: np.concatenate(xs, 0), *params_out)
+    history = {k: (hists[0][k] if k == "step" else np.concatenate([h[k] for h in hists], 0))
+               for k in hists[0]}  # fmt: skip
+    return params, history
 
 
 def program_cost(jitted, args, *, repeats: int = 3, **info) -> dict:

@@ -39,8 +39,8 @@ import dataclasses
 
 from configs import common
 from configs.common import field, section
-
-IMPLS = ("reference", "merged", "memory_efficient", "xla")  # attention.ATTENTION_IMPLS
+from configs.icl_family import IMPLS
+from configs.icl_family import Optim as AdamOptim
 
 
 @dataclasses.dataclass(frozen=True)
@@ -72,9 +72,7 @@ class Model:
 
 
 @dataclasses.dataclass(frozen=True)
-class Optim:
-    learning_rate: float = field(1e-3, "Adam, default betas, no schedule", gt=0.0)
-    batch_size: int = field(256, "fresh prompts per step", lo=1)
+class Optim(AdamOptim):
     num_steps: int = field(8000, "training steps of the H >= 2 softmax models (C2, C4)", lo=1)
     short_steps: int = field(5000, "training steps of H=1 and the linear baseline (C3, C5)", lo=1)
     shared_data: bool = field(False, "one prompt stream for all seeds (faster; seeds differ by "

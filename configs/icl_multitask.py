@@ -40,8 +40,7 @@ import dataclasses
 
 from configs import common
 from configs.common import field, section
-
-IMPLS = ("reference", "merged", "memory_efficient", "xla")  # attention.ATTENTION_IMPLS
+from configs.icl_family import IMPLS, Optim
 
 
 @dataclasses.dataclass(frozen=True)
@@ -66,13 +65,6 @@ class Model:
     structure_claims: bool = field(False, "check superposition / split-up (long runs only)")
     attention_impl: str = field("merged", "attention backend (merged: same function, faster)",
                                 choices=IMPLS)  # fmt: skip
-
-
-@dataclasses.dataclass(frozen=True)
-class Optim:
-    learning_rate: float = field(1e-3, "Adam, default betas", gt=0.0)
-    batch_size: int = field(256, "fresh prompts per step", lo=1)
-    num_steps: int = field(5000, "training steps per model", lo=1)
 
 
 @dataclasses.dataclass(frozen=True)

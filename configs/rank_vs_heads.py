@@ -46,6 +46,8 @@ class Task:
     num_keys_sweep: tuple[int, ...] = field((4,), "extra context lengths (MSE-vs-N figure)", lo=2)
     batch_size: int = field(256, "fresh samples per step (online training)", lo=1)
     eval_samples: int = field(8192, "fresh test samples per seed", lo=1)
+    eval_chunk: int = field(8192, "test samples per forward pass (memory; divides "
+                            "eval_samples unless larger)", lo=1)  # fmt: skip
 
 
 @dataclasses.dataclass(frozen=True)
@@ -117,7 +119,7 @@ def paper(c: Config) -> Config:
         "model.depths": (1, 3, 5), "model.block": "encoder", "model.value": "head",
         "model.ffn_dim": 2048, "model.sweep_ranks": (64, 1),
         "optim.lr": 0.01, "optim.schedule_every": 100, "optim.num_steps": 100_000,
-        "optim.log_every": 1000,
+        "optim.log_every": 1000, "task.eval_chunk": 512,
         "theory.rf_dims": (8, 16, 32, 64), "theory.rf_heads": (1, 4, 16, 64, 256, 1024, 4096),
         "theory.rf_table_samples": 1_000_000, "num_seeds": 5,
     })  # fmt: skip

@@ -62,6 +62,12 @@ class Task:
     shift: bool = field(False, "zoology: token shift as a one-hot input [ours]")
     batch_size: int = field(32, "fresh prompts per step", lo=1)
     eval_batch: int = field(256, "fresh prompts per evaluation (fixed eval key per seed)", lo=1)
+    eval_chunk: int = field(
+        256,
+        "prompts per evaluation forward pass (memory; divides "
+        "eval_batch unless larger; the attention maps use one chunk)",
+        lo=1,
+    )
 
 
 @dataclasses.dataclass(frozen=True)
@@ -153,7 +159,7 @@ def paper(c: Config) -> Config:
     """The DSF authors' MQAR grid (Zoology format, two layers, lr grid); GPU scale."""
     return common.update(c, {
         "task.format": "zoology", "task.seq_len": 512, "task.num_kv": 64, "task.vocab": 8192,
-        "task.batch_size": 64, "task.eval_batch": 3000,
+        "task.batch_size": 64, "task.eval_batch": 3000, "task.eval_chunk": 100,
         "model.widths": (64, 128, 256, 512), "model.num_layers": 2, "model.softmax_dim": 128,
         "model.linear_states": (32, 64, 128, 256), "model.normalized_states": (32, 64, 128, 256),
         "model.ssd_states": (32, 64, 128, 256), "model.s6_states": (32, 64, 128, 256),

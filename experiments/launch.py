@@ -107,12 +107,15 @@ def execute(
     make_plots: bool = True,
     keep_stale: bool = False,
     tensorboard: bool = False,
+    max_runs_per_program: int | None = None,
 ) -> dict:
     """Runs one experiment end to end and writes the workdir contract; returns the summary.
 
     A workdir holding checkpoints of a different config is refused (ConfigError), or with
     keep_stale=True renamed to `<workdir>.previous-<time>` so the run starts fresh.
     tensorboard=True also writes the metrics as TensorBoard scalars (workdir/tensorboard).
+    max_runs_per_program: train at most this many runs (seeds x grid) in one program, the
+    rest group after group (train.Hooks; same results, less device memory).
     """
     exp = _as_experiment(experiment)
     cfg = build_config(exp, config)
@@ -138,6 +141,7 @@ def execute(
         checkpoint_every=getattr(cfg, "checkpoint_every", 1),
         on_resume=wd.truncate_metrics,
         progress=progress,
+        max_runs_per_program=max_runs_per_program or None,
     )
     t0 = time.time()
     with progress.heartbeat():
@@ -188,7 +192,8 @@ class CliError(Exception):
 
 
 _FLAG_NAMES = ("config", "workdir", "print_config", "plot", "tensorboard", "host_devices",
-               "coordinator_address", "num_processes", "process_id")  # fmt: skip
+               "max_runs_per_program", "coordinator_address", "num_processes",
+               "process_id")  # fmt: skip
 
 
 def define_flags(flag_values: flags.FlagValues = flags.FLAGS) -> None:
@@ -227,6 +232,15 @@ def define_flags(flag_values: flags.FlagValues = flags.FLAGS) -> None:
         "is sharded over every core. Ignored on GPU/TPU, in multi-process runs and when "
         "XLA_FLAGS sets it.",
         lower_bound=1,
+        flag_values=fv,
+    )
+    flags.DEFINE_integer(
+        "max_runs_per_program",
+        0,
+        "Train at most this many runs (seeds x grid points) in one compiled program and the "
+        "rest group after group: same results, less device memory (0: all at once). "
+        "paper_figures/PAPER_SCALE.md gives the value each paper preset needs on one GPU.",
+        lower_bound=0,
         flag_values=fv,
     )
     flags.DEFINE_string(
@@ -422,7 +436,8 @@ def cli(stem: str) -> None:
         maybe_initialize_distributed(f.coordinator_address, f.num_processes, f.process_id)
         try:
             summary = execute(stem, f.config, f.workdir, make_plots=f.plot,
-                              tensorboard=f.tensorboard)  # fmt: skip
+                              tensorboard=f.tensorboard,
+                              max_runs_per_program=f.max_runs_per_program)  # fmt: skip
         except (validation.ConfigError, checkpoint.CheckpointError) as e:
             _die(f"FATAL: {e}")
         logging.info("%s: %s; wrote %s", stem, headline(summary["claim_counts"]), f.workdir)

@@ -46,6 +46,13 @@ _JOBS = flags.DEFINE_integer(
     "Experiments run at once, each in its own process (a crash stays contained). "
     "A small model does not fill two CPU cores, so 2 is faster than 1 on a 2-core machine.",
 )
+_MAX_RUNS = flags.DEFINE_integer(
+    "max_runs_per_program",
+    0,
+    "Passed to every experiment: at most this many runs per compiled program, the rest group "
+    "after group (same results, less memory; 0: all at once). See PAPER_SCALE.md.",
+    lower_bound=0,
+)
 
 
 def selected(only: list[str]) -> list[registry.Entry]:
@@ -104,7 +111,7 @@ def suite_line(done: dict[str, float | None], pending: list[str], times: dict[st
     return text
 
 
-def run_one(entry: registry.Entry, preset: str, out: str) -> dict:
+def run_one(entry: registry.Entry, preset: str, out: str, max_runs: int = 0) -> dict:
     """Runs one experiment; returns a status record (never raises)."""
     label_log_lines(entry.stem)
     matplotlib.use("Agg")
@@ -116,7 +123,7 @@ def run_one(entry: registry.Entry, preset: str, out: str) -> dict:
     except ModuleNotFoundError as e:
         return {"status": "missing", "error": str(e), "seconds": 0.0}
     try:
-        launch.execute(exp, config, workdir, keep_stale=True)
+        launch.execute(exp, config, workdir, keep_stale=True, max_runs_per_program=max_runs)
         status = {"status": "ok", "seconds": time.time() - t0}
     except Exception as e:  # noqa: BLE001 - one failing experiment must not stop the suite
         logging.error("%s failed:\n%s", entry.stem, traceback.format_exc())
@@ -149,7 +156,10 @@ def main(argv):
         ctx = multiprocessing.get_context("spawn")  # a fresh JAX per experiment
         done: dict[str, float | None] = {}
         with concurrent.futures.ProcessPoolExecutor(jobs, mp_context=ctx) as pool:
-            futures = {pool.submit(run_one, e, _PRESET.value, _OUT.value): e for e in entries}
+            futures = {
+                pool.submit(run_one, e, _PRESET.value, _OUT.value, _MAX_RUNS.value): e
+                for e in entries
+            }
             for fut in concurrent.futures.as_completed(futures):
                 entry = futures[fut]
                 try:

@@ -235,3 +235,66 @@ def test_capped_fit_stops_early_and_reports_its_programs():
     assert rec["name"] == "train" and rec["num_steps"] == 60 and rec["num_runs"] == 2
     assert rec["flops"] > 0 and rec["seconds_per_call"] > 0 and rec["argument_bytes"] > 0
     assert rec["log"]["flops"] >= rec["flops"]
+
+
+def test_runs_in_groups_equal_one_program(tmp_path):
+    """Hooks.max_runs_per_program trains the runs group after group with identical results
+    (runs are independent), one checkpoint per group, and a finished group is not retrained."""
+    keys = train.seed_keys(jax.random.key(4), 5)
+    hp = {"lr": jnp.asarray([1e-2, 2e-2, 3e-2, 4e-2, 5e-2])}
+    ref, ref_hist = _fit(keys, hparams=hp)
+    assert train.run_groups(5, 2) == [(0, 2), (2, 3), (3, 5)]
+    assert train.run_groups(6, 3) == [(0, 3), (3, 6)]
+    saved = []
+
+    def factory(name):
+        saved.append(name)
+        return checkpoint.NpzCheckpointer(str(tmp_path), name)
+
+    lines = []
+    hooks = train.Hooks(
+        max_runs_per_program=2,
+        checkpointer_factory=factory,
+        progress=progress_lib.Progress("demo", log=lambda f, m: lines.append(m)),
+    )
+    params, hist = _fit(keys, hparams=hp, hooks=hooks)
+    np.testing.assert_allclose(params["w"], ref["w"], rtol=1e-6, atol=1e-7)
+    np.testing.assert_allclose(hist["loss"], ref_hist["loss"], rtol=1e-6)
+    np.testing.assert_array_equal(hist["step"], ref_hist["step"])
+    assert saved == ["train.runs0-1", "train.runs2-2", "train.runs3-4"]
+    assert any("fit 1 train (run group 3/3)" in m for m in lines), lines
+    assert not any("fit 2" in m for m in lines)  # three groups are one fit
+    # Rerun on the same checkpoints: every group restores at its last step, nothing trains.
+    again, hist2 = _fit(
+        keys, hparams=hp, hooks=train.Hooks(max_runs_per_program=2, checkpointer_factory=factory)
+    )
+    np.testing.assert_array_equal(again["w"], params["w"])
+    np.testing.assert_array_equal(hist2["loss"], hist["loss"])
+    with pytest.raises(ValueError, match="max_runs_per_program"):
+        train.run_groups(5, 0)
+
+
+def test_eta_benchmark_scores_lines_against_the_true_remaining_time():
+    """benchmarks/eta_accuracy.py: each experiment-ETA line vs the time left until the first
+    claim line; a fit's first chunk is listed but not scored."""
+    from benchmarks import eta_accuracy
+
+    log = [
+        "I1202 10:00:00.000000 1 launch.py:1] icl fit 1/2 a: starting, 100 steps",
+        "I1202 10:00:10.000000 1 progress.py:1] icl fit 1/2 a: step 50/100 (50%), 5.0 steps/s, "
+        "loss 1, fit ETA 10s, experiment ETA 1m 00s",
+        "I1202 10:00:20.000000 1 progress.py:1] icl fit 1/2 a: step 100/100 (100%), 5.0 steps/s, "
+        "loss 1, fit ETA 0s, experiment ETA 50s",
+        "I1202 10:00:40.000000 1 progress.py:1] icl fit 2/2 b: step 50/100 (50%), 5.0 steps/s, "
+        "loss 1, fit ETA 10s, experiment ETA 10s",
+        "I1202 10:00:50.000000 1 progress.py:1] icl fit 2/2 b: step 100/100 (100%), 5.0 steps/s, "
+        "loss 1, fit ETA 0s, experiment ETA 2s",
+        "I1202 10:01:10.000000 1 launch.py:1] icl claim C1   value 1 >= 0 PASS",
+    ]
+    out = eta_accuracy.score(log)
+    assert eta_accuracy.seconds("1h 02m 05s") == 3725
+    assert [r["true_s"] for r in out["lines"]] == [60, 50, 30, 20]
+    assert [r["first_chunk_of_fit"] for r in out["lines"]] == [True, False, True, False]
+    assert out["scored"] == 2 and out["within_tolerance"] == 1  # 50/50 yes, 2/20 no
+    with pytest.raises(ValueError, match="no claim line"):
+        eta_accuracy.score(log[:-1])

@@ -31,6 +31,9 @@ def validate(cfg: Config) -> None:
     bare_ok = m.block == "encoder" or m.depths == (1,)
     msg = f"block 'bare' is a single layer; depths must be (1,), got {m.depths}"
     validation.check(bare_ok, "model.depths", msg)
+    validation.check(t.eval_chunk >= t.eval_samples or t.eval_samples % t.eval_chunk == 0,
+                     "task.eval_chunk", f"must divide eval_samples {t.eval_samples} (or exceed "
+                     f"it), got {t.eval_chunk}")  # fmt: skip
 
 
 def planned_fits(cfg: Config) -> list[tuple[str, int]]:
@@ -47,6 +50,18 @@ def _schedule(o: Optim):
     warmup = int(o.warmup_frac * o.num_steps)
     base = optax.warmup_cosine_decay_schedule(0.0, o.lr, warmup, max(o.num_steps, warmup + 1))
     return lambda step: base((step // o.schedule_every) * o.schedule_every)
+
+
+def chunked_loss(fn, batch: dict, chunk: int):
+    """fn(batch) -> mean loss, evaluated `chunk` samples at a time (lax.map) so a paper-size
+    test batch is never in memory at once; every sample has the same valid keys, so the mean
+    of the chunk means is the batch mean."""
+    b = batch["keys_bnd"].shape[0]
+    if chunk >= b:
+        return fn(batch)
+    parts = {k: v.reshape(b // chunk, chunk, *v.shape[1:]) for k, v in batch.items()
+             if k != "valid_n"}  # fmt: skip
+    return jax.lax.map(lambda part: fn({**part, "valid_n": batch["valid_n"]}), parts).mean()
 
 
 def _fit_points(cfg: Config, root, spec, points, name, hooks):
@@ -71,7 +86,7 @@ def _fit_points(cfg: Config, root, spec, points, name, hooks):
     def log_fn(params, hp):
         key = jax.random.fold_in(eval_root, hp["seed"].astype(jnp.int32))
         batch = nn_task.sample(key, t.eval_samples, n_max, t.dim, n=hp["n"], kind=t.kind)
-        return {"test_mse": loss(params, batch, hp)[0]}
+        return {"test_mse": chunked_loss(lambda b: loss(params, b, hp)[0], batch, t.eval_chunk)}
 
     sched = _schedule(o)
     params, hist = train.fit(

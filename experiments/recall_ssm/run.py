@@ -39,6 +39,9 @@ def validate(cfg: Config) -> None:
     }.items():
         validation.check(v > T and 4 * kv <= T and kv < v // 2, f"{name}.vocab",
                          f"need vocab > seq_len >= 4 num_kv, got {v}, {T}, {kv}")  # fmt: skip
+    validation.check(t.eval_chunk >= t.eval_batch or t.eval_batch % t.eval_chunk == 0,
+                     "task.eval_chunk", f"must divide eval_batch {t.eval_batch} (or exceed it), "
+                     f"got {t.eval_chunk}")  # fmt: skip
     odd = [p for p in cfg.identities.taylor_orders if p % 2]
     validation.check(not odd, "identities.taylor_orders",
                      f"odd orders can make the normaliser negative: {odd}")  # fmt: skip
@@ -152,6 +155,19 @@ def loss_and_accuracy(model, params, inputs, targets):
     return (ce * valid).sum() / n, acc
 
 
+def chunked_accuracy(model, params, inputs, targets, chunk: int):
+    """Query-position accuracy over a batch, `chunk` prompts per forward pass (lax.map), so
+    the [batch, T, vocab] logits of a paper-size evaluation never exist at once. Every prompt
+    has the same number of queries, so the mean of the chunk means is the batch mean."""
+    b = targets.shape[0]
+    if chunk >= b:
+        return loss_and_accuracy(model, params, inputs, targets)[1]
+    split = lambda x: x.reshape(b // chunk, chunk, *x.shape[1:])  # noqa: E731
+    accs = jax.lax.map(lambda xy: loss_and_accuracy(model, params, *xy)[1],
+                       (split(inputs), split(targets)))  # fmt: skip
+    return accs.mean()
+
+
 def init_variants(cfg: Config, kind: str) -> list[tuple[str, dict]]:
     """The (mixers init name, kwargs) of every init of a model kind, in results order."""
     i = cfg.init
@@ -204,7 +220,8 @@ def train_grid(cfg: Config, key, model, sample, variants, num_steps, name, hooks
 
     def log_fn(params, hp):
         k = jax.random.fold_in(eval_root, hp["seed"].astype(jnp.int32))
-        return {"eval_accuracy": loss_and_accuracy(model, params, *sample(k, t.eval_batch))[1]}
+        inputs, targets = sample(k, t.eval_batch)
+        return {"eval_accuracy": chunked_accuracy(model, params, inputs, targets, t.eval_chunk)}
 
     def opt_fn(hp):
         sched = optax.cosine_decay_schedule(hp["lr"], num_steps)
@@ -305,15 +322,17 @@ def run(cfg: Config, key, hooks=None) -> dict[str, np.ndarray]:
 def _softmax_maps(cfg, model, params, keys, hp, shape, variants):
     """N1/F4: attention statistics at init and after training, per seed and init (lr 0)."""
     sample, _ = task_sampler(cfg)
-    inputs, targets = sample(jax.random.key(12345), cfg.task.eval_batch)
+    inputs, targets = sample(jax.random.key(12345), min(cfg.task.eval_batch, cfg.task.eval_chunk))
     init_fn = _init_fn(model, inputs[:2], variants)
     init_params = jax.jit(jax.vmap(lambda k, h: init_fn(jax.random.split(k)[0], h)))(keys, hp)
     t = cfg.task
     width = t.num_keys if t.format == "stacked" else t.vocab
-    stats = jax.jit(jax.vmap(lambda p: _attention_stats(model, p, inputs, targets, width)))
+    # The prompts are arguments, not closed-over constants (XLA constant-folded them).
+    stats = jax.jit(jax.vmap(lambda p, x, y: _attention_stats(model, p, x, y, width),
+                             in_axes=(0, None, None)))  # fmt: skip
     res = {}
     for when, prm in (("init", init_params), ("final", params)):
-        self_mass, match_mass, one_map = train.unflatten_runs(stats(prm), shape)
+        self_mass, match_mass, one_map = train.unflatten_runs(stats(prm, inputs, targets), shape)
         res[f"attn_self_{when}"] = self_mass[:, 0]  # [S, I]
         res[f"attn_match_{when}"] = match_mass[:, 0]
         res[f"attn_map_{when}"] = one_map[:, 0]  # [S, I, T, T]
