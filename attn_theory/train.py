@@ -208,12 +208,14 @@ def fit(
         params = init_fn(init_key, hp_)
         return params, optimizer_fn(hp_).init(params)
 
-    keys, hp = sharding.shard_runs((keys, hp), mesh)
-    # Placed like the chunks' outputs (run axis over 'data'), so every chunk of one length
-    # runs the one program compiled for the first (XLA may return init replicated).
+    # Initialisation runs on one device, then is placed like the chunks' outputs (run axis
+    # over 'data'), so every chunk of one length runs the one program compiled for the
+    # first. (Sharded over 2 XLA CPU devices, an init with LAPACK SVDs inside a vmap, the
+    # mimetic attention init, deadlocked: jax 0.10.2, tests/mixers_test.py.)
     params, opt_state = sharding.shard_runs(
         sharding.gather(jax.jit(jax.vmap(init_one))(keys, hp)), mesh
     )
+    keys, hp = sharding.shard_runs((keys, hp), mesh)
     history: dict[str, list] = {}
     step = 0
     ckpt = hooks.checkpointer_factory(name) if hooks.checkpointer_factory else None

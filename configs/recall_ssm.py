@@ -13,20 +13,25 @@ smoke: plumbing only (tiny sizes, a few steps; identities, softmax and SSD only,
   claims are not expected to pass. The other mixers train in tests/mixers_test.py.
 
 quick [ours: sizes and the stacked task]: float64 identities at T=64; stacked MQAR (P=16 pairs,
-  64 keys, 64 values, T=32), width 64, one pre-LN residual layer, batch 32, AdamW(3e-3, wd 0.1)
-  with cosine decay; softmax (lecun vs mimetic, 400 steps), linear attention eq. (16) at
-  n = 4/16/64, normalised attention eq. (21) at n = 16 and SSD (N=16) with four inits, 600
-  steps, 4 seeds; the Zoology-format check with a token shift (T=64, kv 8 and 16, 1500
-  steps). Every (learning rate x init x seed) grid of one model is one jit(vmap) program.
-  Runtime: 10 min 8 s of CPU (user) on the shared 2-core CPU under a load of 20-45 (60 min
-  wall there); not yet timed on an idle machine.
-  Measured (root seed 0, 4 seeds): softmax 1.0 by step 50; linear 0.27 / 0.90 / 1.00 at
-  n = 4 / 16 / 64; normalised 0.995 at n = 16 (gap to linear 0.10 < 0.15: S4 fails); SSD
-  mimetic 0.92-0.97 at step 100, default 0.07-0.93 there but 0.97-0.99 at step 200 (M2, M4
-  fail); mimetic softmax also reaches 1.0 (N2 fails); Zoology + shift 1.0 at kv 8 and 16.
+  64 keys, 64 values, T=32), width 64, one pre-LN residual layer, read-out tied to the
+  N(0, 0.02) value read-in after a final LayerNorm (the DSF authors' tied LM head), batch 32,
+  AdamW(3e-3, wd 0.1) with cosine decay; softmax (lecun vs mimetic, 400 steps), linear
+  attention eq. (16) at n = 4/16/64, normalised attention eq. (21) at n = 16 and SSD (N=16)
+  with four inits, 600 steps, 4 seeds; the Zoology-format check with a token shift (T=64,
+  kv 8 and 16, 1500 steps). Every (learning rate x init x seed) grid of one model is one
+  jit(vmap) program.
+  Runtime: 3 min 36 s on the idle 2-core CPU (the command above with --noplot, 2 devices).
+  Measured (root seed 0, 4 seeds): softmax 1.0 by step 50; linear 0.25 / 0.72 / 0.98 at
+  n = 4 / 16 / 64; normalised 0.99 at n = 16 (S4 gap 0.27); SSD default stays at chance
+  (0.016 at step 200), mimetic 0.94-0.98 at step 100; decay-only and tie-only alone are
+  seed-dependent (M3 fails: 0.67 / 0.89); mimetic softmax stuck at chance (0.017, N2);
+  Zoology + shift 1.0 at kv 8, kv 16 1.0 on 3 of 4 seeds (Z1 fails on one: 0.11). With
+  model.readout=dense S4, M2, M4, N1, N2 fail (docs/papers/recall_ssm.md).
 paper: the DSF authors' MQAR grid on the Zoology format (V=8192, T=512, kv=64, widths 64-512,
   state expansions 32-256, two layers without token shift, learning rates logspace(-4,-2,4),
-  max over the learning-rate grid as the authors plot), S6 added; GPU scale.
+  max over the learning-rate grid as the authors plot), S6 added; GPU scale: on one 80 GB
+  GPU add --max_runs_per_program=24 (48 runs as one program do not fit; evaluation in
+  chunks of task.eval_chunk=100 prompts).
 """
 
 from __future__ import annotations
@@ -81,6 +86,12 @@ class Model:
     normalized_states: tuple[int, ...] = field((16,), "normalised attention (21): widths n", lo=1)
     ssd_states: tuple[int, ...] = field((16,), "SSD state N per channel", lo=1)
     s6_states: tuple[int, ...] = field((), "S6 state N per channel (recurrent scan)", lo=1)
+    readout: str = field("tied", "'tied' to the read-in rows of the values / tokens (as the DSF "
+                         "authors' LM head is tied to its embedding) or 'dense' (its own)",
+                         choices=("dense", "tied"))  # fmt: skip
+    embed_std: float = field(0.02, "read-in init N(0, std^2) (the authors' 0.02); 0: lecun",
+                             lo=0.0)  # fmt: skip
+    final_norm: bool = field(True, "LayerNorm before the read-out (the authors' final LN)")
     feature: str = field("elu1", "linear attention feature map", choices=("identity", "elu1"))
     normalization: str = field("kernel", "linear attention normaliser", choices=("none", "kernel"))
 

@@ -226,7 +226,10 @@ def markdown(records: list[dict], preset: str, when: str) -> str:
             peak = r.get("peak_bytes")
             fits = "-" if peak is None else ("yes" if peak < GPU_SPEC["memory_bytes"] else "no")
             if r.get("gpu_group"):
-                fits = f"yes with --max_runs_per_program={r['gpu_group']} (estimate)"
+                fits = (
+                    f"its compiled programs: yes with --max_runs_per_program="
+                    f"{r['gpu_group']} (estimate; later, larger programs unprobed)"
+                )
             shard = ", ".join(f"{p.get('total_runs', p['num_runs'])} runs" for p in progs[:3])
             shard = f"shard the run axis ({shard}) over devices; " if shard else ""
             lines.append(f"| {r['stem']} | {done} | {'-' if peak is None else _b(peak)} | - | "

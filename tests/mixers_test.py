@@ -197,3 +197,25 @@ def test_every_mixer_kind_trains_through_synthetic_task(kind):
     )
     out = exp.run(cfg, jax.random.key(0))
     assert np.all(np.isfinite(out["train_loss"])) and np.all(np.isfinite(out["eval_accuracy"]))
+
+
+def test_tied_readout_reads_the_value_rows_of_the_read_in():
+    """SequenceTransformer(tied_readout=(a, b)): logits = final state @ E[a:b]^T, the read-in
+    rows (as an LM head tied to its embedding); embed_std sets the read-in init; bad rows fail."""
+    x = jax.random.normal(jax.random.key(0), (2, 5, 10))
+    kw = dict(out_dim=4, width=8, kind="ssd", state_dim=4, layer_norm=True)
+    m = SequenceTransformer(**kw, tied_readout=(6, 10), embed_std=0.02, final_layer_norm=True)
+    params = m.init(jax.random.key(1), x)
+    out, _ = m.apply(params, x)
+    table = params["params"]["Dense_0"]["kernel"]  # [10, 8]
+    assert "Dense_1" not in params["params"]  # no separate read-out
+    assert abs(float(jnp.std(table)) - 0.02) < 0.01
+    _, state = m.apply(params, x, capture_intermediates=True)
+    final = state["intermediates"]["LayerNorm_1"]["__call__"][0]  # the final LayerNorm
+    np.testing.assert_allclose(out, final @ table[6:10].T, rtol=1e-5, atol=1e-6)
+    tok = SequenceTransformer(out_dim=7, vocab_size=7, width=8, tied_readout=(0, 7))
+    toks = jnp.zeros((2, 5), jnp.int32)
+    p_tok = tok.init(jax.random.key(2), toks)
+    assert tok.apply(p_tok, toks)[0].shape == (2, 5, 7)
+    with pytest.raises(ValueError, match="tied_readout rows"):
+        SequenceTransformer(**{**kw, "out_dim": 5}, tied_readout=(6, 10)).init(jax.random.key(1), x)

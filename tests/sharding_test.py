@@ -94,3 +94,45 @@ def test_idle_devices_are_named_in_a_warning():
         logger.removeHandler(handler)
     assert mesh.devices.size == 3
     assert "3 runs do not divide over 4 devices: using 3, idle:" in stream.getvalue()
+
+
+_MIMETIC_CHILD = textwrap.dedent("""
+    import os, sys
+    os.environ["JAX_PLATFORMS"] = "cpu"
+    import jax, jax.numpy as jnp, optax
+    sys.path.insert(0, os.getcwd())
+    from attn_theory import mixers, sharding, train
+    sharding.set_host_device_count(2)
+    from attn_theory.models.sequence import SequenceTransformer
+    model = SequenceTransformer(out_dim=64, width=64, head_dim=64, layer_norm=True)
+    x = jnp.ones((2, 32, 128))
+
+    def init_fn(key, hp):
+        k1, k2 = jax.random.split(key)
+        return mixers.init_variant(k2, model.init(k1, x), "mimetic")
+
+    def loss_fn(params, batch, hp):
+        return jnp.mean(model.apply(params, batch)[0] ** 2), {}
+
+    train.fit(train.seed_keys(jax.random.key(0), 4), init_fn=init_fn, loss_fn=loss_fn,
+              sample_fn=lambda k, hp: jax.random.normal(k, (2, 32, 128)),
+              optimizer_fn=lambda hp: optax.sgd(0.1), num_steps=2, log_every=2)
+    print("ok")
+""")
+
+
+def test_mimetic_init_fits_on_two_devices():
+    """The mimetic attention init (LAPACK SVDs in a vmap) deadlocked when its init program was
+    sharded over 2 XLA CPU devices (recall_ssm hung before its first step on a 2-core
+    machine); train.fit now initialises on one device and shards the result."""
+    env = {k: v for k, v in os.environ.items() if k != "XLA_FLAGS"}
+    out = subprocess.run(
+        [sys.executable, "-c", _MIMETIC_CHILD],
+        env=env,
+        cwd=os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    assert out.stdout.strip().endswith("ok")

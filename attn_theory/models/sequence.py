@@ -2,8 +2,9 @@
 
 Inputs are int tokens [B, T] (embedded) or float vectors [B, T, D] (read in linearly), plus
 learned positions; `num_layers` blocks of (causal) multi-head attention, each with an
-optional residual, LayerNorm and MLP; a linear readout at every position. Per-layer
-attention weights come back as intermediates.
+optional residual, LayerNorm and MLP; a linear readout at every position (its own Dense, or
+tied to rows of the read-in as language models tie the LM head to the embedding, with an
+optional final LayerNorm). Per-layer attention weights come back as intermediates.
 """
 
 from __future__ import annotations
@@ -33,18 +34,31 @@ class SequenceTransformer(nn.Module):
     mlp: bool = False
     positions: bool = True
     attention_impl: str = "reference"
+    # Read-in init: None = the layer's default (lecun for vector inputs, N(0, 1) for tokens);
+    # a float = N(0, embed_std^2), e.g. 0.02 as in GPT-2 / Zoology language models.
+    embed_std: float | None = None
+    final_layer_norm: bool = False
+    # (a, b): the readout is tied to read-in rows a..b-1 (out_dim = b - a): logits = x E[a:b]^T.
+    tied_readout: tuple[int, int] | None = None
 
     @nn.compact
     def __call__(self, inputs, head_mask=None, ablation: str = "zero"):
         """head_mask: optional [num_layers, num_heads] weights (1 keeps a head, 0 ablates it);
         an ablated head's output is replaced by zero (`ablation="zero"`) or by its mean over
         the batch (`"mean"`), see attn_theory/mechanisms.py."""
+        std = self.embed_std
         if jnp.issubdtype(inputs.dtype, jnp.integer):
             if self.vocab_size is None:
                 raise ValueError("int token inputs need vocab_size")
-            x = nn.Embed(self.vocab_size, self.width)(inputs)
+            kw = {} if std is None else {"embedding_init": nn.initializers.normal(std)}
+            embed = nn.Embed(self.vocab_size, self.width, **kw)
+            x = embed(inputs)
+            table = lambda: embed.embedding  # noqa: E731  [vocab, width]
         else:
-            x = nn.Dense(self.width, use_bias=False)(inputs)
+            kw = {} if std is None else {"kernel_init": nn.initializers.normal(std)}
+            read_in = nn.Dense(self.width, use_bias=False, **kw)
+            x = read_in(inputs)
+            table = lambda: read_in.variables["params"]["kernel"]  # noqa: E731  [D, width]
         t = x.shape[1]
         if self.positions:
             x = x + self.param("pos", nn.initializers.normal(0.02), (t, self.width))[None]
@@ -85,7 +99,15 @@ class SequenceTransformer(nn.Module):
             if self.mlp:
                 h = nn.LayerNorm()(x) if self.layer_norm else x
                 x = x + nn.Dense(self.width)(jax.nn.gelu(nn.Dense(4 * self.width)(h)))
-        return nn.Dense(self.out_dim)(x), {"attn": maps}
+        if self.final_layer_norm:
+            x = nn.LayerNorm()(x)
+        if self.tied_readout is None:
+            return nn.Dense(self.out_dim)(x), {"attn": maps}
+        a, b = self.tied_readout
+        if b - a != self.out_dim or not 0 <= a < b <= table().shape[0]:
+            raise ValueError(f"tied_readout rows {a}..{b - 1} must be {self.out_dim} rows of "
+                             f"the {table().shape[0]}-row read-in")  # fmt: skip
+        return x @ table()[a:b].T, {"attn": maps}
 
 
 def _ablation_delta(heads_bthk, w_o_hko, mask_h, ablation: str):

@@ -16,4 +16,5 @@ EXPERIMENT = launch.Experiment(
     claims=claims.claims,
     plot=plots.plot,
     validate=run.validate,
+    fits=run.planned_fits,
 )

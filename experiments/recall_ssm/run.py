@@ -129,9 +129,14 @@ def task_sampler(cfg: Config, zoology_kv: int | None = None):
     return functools.partial(mqar_stacked.sample, **kw), t.num_values
 
 
-def build_model(cfg: Config, kind: str, width: int, state: int, out_dim: int, vocab=None):
-    """One pre-LN residual stack of `kind` mixers (no MLP), learned positions, Dense readout."""
+def build_model(cfg: Config, kind: str, width: int, state: int, out_dim: int, vocab=None,
+                first_value_row: int = 0):  # fmt: skip
+    """One pre-LN residual stack of `kind` mixers (no MLP), learned positions, a Dense or a
+    tied readout (model.readout: the value rows of the stacked one-hots, or the token rows)."""
     m = cfg.model
+    # first_value_row: the stacked inputs are [key one-hot; value one-hot], so values start
+    # at num_keys; token inputs start at 0.
+    tied = (first_value_row, first_value_row + out_dim) if m.readout == "tied" else None
     options = ()
     if kind == "linear":
         options = (("feature", m.feature), ("normalization", m.normalization))
@@ -142,6 +147,7 @@ def build_model(cfg: Config, kind: str, width: int, state: int, out_dim: int, vo
         head_dim=state if kind == "softmax" else width, kind=kind,
         state_dim=None if kind == "softmax" else state, causal=True, residual=True,
         layer_norm=True, mlp=False, positions=True, mixer_options=options,
+        embed_std=m.embed_std or None, final_layer_norm=m.final_norm, tied_readout=tied,
     )  # fmt: skip
 
 
@@ -261,6 +267,29 @@ def steps_to(acc_logs, steps, target, budget):
     return first.astype(np.float64)
 
 
+def _arms(cfg: Config) -> list[tuple[str, tuple[int, ...]]]:
+    m = cfg.model
+    return [
+        ("softmax", (m.softmax_dim,) if m.softmax_dim else ()),
+        ("linear", m.linear_states),
+        ("normalized", m.normalized_states),
+        ("ssd", m.ssd_states),
+        ("s6", m.s6_states),
+    ]
+
+
+def planned_fits(cfg: Config) -> list[tuple[str, int]]:
+    """The train.fit calls of run(), in order (progress: fit k/n and the experiment's ETA)."""
+    o = cfg.optim
+    fits = [
+        (f"{kind}_d{width}_n{state}", o.softmax_steps if kind == "softmax" else o.num_steps)
+        for kind, states in _arms(cfg)
+        for width in cfg.model.widths
+        for state in states
+    ]
+    return fits + [(f"zoology_kv{kv}", cfg.zoology.num_steps) for kv in cfg.zoology.num_kv]
+
+
 def run(cfg: Config, key, hooks=None) -> dict[str, np.ndarray]:
     m, o = cfg.model, cfg.optim
     id_key, state_key, zoo_key = jax.random.split(key, 3)
@@ -276,14 +305,7 @@ def run(cfg: Config, key, hooks=None) -> dict[str, np.ndarray]:
     sample, out_dim = task_sampler(cfg)
     t = cfg.task
     vocab = t.vocab if t.format == "zoology" and not t.shift else None  # int tokens
-    arms = [
-        ("softmax", (m.softmax_dim,) if m.softmax_dim else ()),
-        ("linear", m.linear_states),
-        ("normalized", m.normalized_states),
-        ("ssd", m.ssd_states),
-        ("s6", m.s6_states),
-    ]
-    for kind, states in arms:
+    for kind, states in _arms(cfg):
         if not states:
             continue
         steps = o.softmax_steps if kind == "softmax" else o.num_steps
@@ -292,7 +314,8 @@ def run(cfg: Config, key, hooks=None) -> dict[str, np.ndarray]:
         for wi, width in enumerate(m.widths):
             row = []
             for state in states:
-                model = build_model(cfg, kind, width, state, out_dim, vocab)
+                row0 = t.num_keys if t.format == "stacked" else 0
+                model = build_model(cfg, kind, width, state, out_dim, vocab, row0)
                 name = f"{kind}_d{width}_n{state}"
                 acc, params, (keys, hp, shape, logged) = train_grid(
                     cfg, jax.random.fold_in(state_key, wi), model, sample, variants, steps,
