@@ -87,9 +87,11 @@ def test_simulator_matches_bounds():
             depth = theory.min_depth(*theory.sample_layout(rng, 4, D, 4, 40, order), 40, causal, 6)
             want = theory.min_layers_causal(D) if causal else theory.min_layers_bidirectional(D)
             assert np.all(depth == want), (D, causal, order, depth)
-        ex = task_lib.sample_full(jax.random.key(D), 4, D=D, K=4, V=40)
-        depth = theory.min_depth(ex["symbols"], ex["assign_pos"], ex["query_chain"], 40, True, 6)
-        assert np.all(depth == theory.min_layers_causal(D))
+        if D in (1, 4, 7):  # the JAX sampler compiles per D: three of them (test time)
+            ex = task_lib.sample_full(jax.random.key(D), 4, D=D, K=4, V=40)
+            depth = theory.min_depth(ex["symbols"], ex["assign_pos"], ex["query_chain"], 40,
+                                     True, 6)  # fmt: skip
+            assert np.all(depth == theory.min_layers_causal(D))
 
 
 def test_simulator_one_layer_step_by_hand():
