@@ -123,9 +123,10 @@ def project(rec: dict) -> dict:
     cpu_rest, flops, gpu32, gpu16, runs = 0.0, 0.0, 0.0, 0.0, []
     bw = GPU_SPEC["bandwidth"]
     for p in rec["programs"]:
-        steps = p["num_steps"] * p.get("num_groups", 1)  # every group trains all the steps
+        groups = p.get("num_groups", 1)  # every group trains all the steps
+        steps = p["num_steps"] * groups
         logs = math.ceil(steps / p["log_every"])
-        left = max(steps - done, 0)
+        left = max(steps - done * groups, 0)
         eval_s = 0.0
         if "log" in p:
             eval_s = max(p["log"]["seconds_per_call"] - p["seconds_per_call"], 0.0)
@@ -213,6 +214,10 @@ def markdown(records: list[dict], preset: str, when: str) -> str:
         "an estimate, not a measurement: small per-step programs are latency-bound on a GPU, so",
         "their real time is set by kernel launches, not by this bound. Non-training work",
         "(evaluation, theory Monte Carlo) is in the CPU estimate only.",
+        f"Presets whose runs do not fit this CPU as one program are probed in run groups "
+        f"({', '.join(f'{k}: {v} runs' for k, v in PROBE_GROUPS.items())} per program,",
+        "`--max_runs_per_program`, identical results); for them the fits column gives the group",
+        "size that fits one GPU, taking memory as linear in the runs per program (an estimate).",
         "",
         "| experiment | programs | peak memory / device | total FLOPs | CPU estimate | "
         "GPU estimate f32 / bf16 (roofline) | fits one GPU? | how to shard it |",

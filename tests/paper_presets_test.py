@@ -81,3 +81,22 @@ def test_report_rows_for_a_probe_that_ran_and_one_too_large():
     assert "1.0 GiB" in row_a and "4 runs: any of [1, 2, 4] devices" in row_a
     assert "150.0 GiB" in row_b and "| no |" in row_b and "too large" in row_b
     assert "did not fit" in text
+
+
+def test_grouped_probe_reports_the_group_that_fits_one_gpu():
+    """A probe run with --max_runs_per_program: its first group's program stands for all
+    groups (steps x groups), and the table names the largest group under 90% of the GPU."""
+    gib = 2**30
+    prog = {"name": "fit", "num_runs": 5, "num_groups": 15, "total_runs": 75,
+            "num_steps": 100, "log_every": 50, "seconds_per_call": 2.0, "flops": 1e9,
+            "bytes_accessed": 1e6, "argument_bytes": 0, "output_bytes": 0,
+            "temp_bytes": 10 * gib}  # fmt: skip
+    rec = cost.project({"stem": "s", "status": "ok", "run_s": 10.0, "max_steps": 2,
+                        "max_runs_per_program": 5, "programs": [prog]})  # fmt: skip
+    want = int(0.9 * cost.GPU_SPEC["memory_bytes"] // (2 * gib))  # 2 GiB per run
+    assert rec["gpu_group"] == want and rec["run_axes"] == [75]
+    assert rec["total_flops"] == pytest.approx(100 * 15 * 1e9)
+    assert rec["cpu_estimate_s"] == pytest.approx(10.0 + (100 - 2) * 15 * 2.0)
+    row = [x for x in cost.markdown([rec], "paper", "today").splitlines() if x.startswith("| s |")]
+    assert f"--max_runs_per_program={want}" in row[0]
+    assert cost.gpu_group([dict(prog, num_groups=1)]) is None  # not grouped: no advice
