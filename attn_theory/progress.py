@@ -4,10 +4,20 @@ Every line names the experiment and the fit ("icl_linear_regression fit 2/4 soft
 Compilation is timed apart (ahead-of-time compile in `train.fit`), so the rate and the ETA
 count only executed steps: the first ETA is not inflated by XLA compile time. When the
 experiment declares its fits up front (`Experiment.fits`, or `plan`), the line also gives
-an experiment ETA: the remaining fits at the current rate, their compilations, and the
-evaluation time seen between fits so far. A heartbeat thread logs what is running whenever
-nothing was logged for `heartbeat_s` seconds (compiling, evaluating, drawing figures), so no
-phase of a run is silent for long.
+an experiment ETA, up to the saved results (figures are not included):
+
+- with a `reference` (the `timings()` of an earlier run of the same plan, e.g. the committed
+  profiles in experiments/timing_profiles.json): the reference's time after this fit, its
+  execution scaled by how fast this fit runs against the reference's same fit, the rest
+  (compilation, evaluation, analysis) by how long compiling took against the reference. This
+  knows that later fits cost more or less per step than this one and how long the final
+  analysis takes;
+- without one: the remaining fits at the current fit's rate, their compilations, and the
+  evaluation time seen between fits so far (later fits that cost more per step, and the
+  analysis after the last fit, are missed: an underestimate).
+
+A heartbeat thread logs what is running whenever nothing was logged for `heartbeat_s`
+seconds (compiling, evaluating, drawing figures), so no phase of a run is silent for long.
 
     progress = Progress("rank_vs_heads", plan=[("d1_b1", 2000)])
     with progress.heartbeat():
@@ -50,6 +60,8 @@ class FitTiming:
     run_s: float = 0.0
     compiled_lengths: list[int] = dataclasses.field(default_factory=list)
     group: tuple[int, int] | None = None  # (k, n): runs trained in n groups, this is group k
+    started_s: float = 0.0  # run elapsed seconds when the fit began and ended
+    ended_s: float | None = None
 
     @property
     def groups_left(self) -> int:
@@ -69,6 +81,7 @@ class Progress:
         experiment: str = "",
         *,
         plan: Sequence[tuple[str, int]] | None = None,
+        reference: dict | None = None,
         heartbeat_s: float = 10.0,
         log: Callable[..., None] = logging.info,
         clock: Callable[[], float] = time.monotonic,
@@ -83,10 +96,15 @@ class Progress:
         self._activity, self._activity_t = "preparing", self._t0
         self._fit_ended: float | None = None
         self._gaps: list[float] = []  # seconds between one fit's end and the next's start
+        self.results_s: float | None = None
+        self._reference = reference
+        self.reference = reference if reference_matches(reference, self._plan) else None
 
     def plan(self, fits: Sequence[tuple[str, int]]) -> None:
         """Declares the fits to come, in order, as (name, num_steps)."""
         self._plan = list(fits)
+        ref = self._reference
+        self.reference = ref if reference_matches(ref, self._plan) else None
 
     @property
     def elapsed(self) -> float:
@@ -106,7 +124,8 @@ class Progress:
         if self._fit_ended is not None and not (group and group[0] > 1):
             self._gaps.append(self._clock() - self._fit_ended)  # evaluation etc. between fits
         self.fits.append(FitTiming(name, num_steps, start_step, start_step,
-                                   chunk_len or num_steps, group=group))  # fmt: skip
+                                   chunk_len or num_steps, group=group,
+                                   started_s=self.elapsed))  # fmt: skip
         msg = f"starting, {num_steps} steps"
         if start_step:
             msg = f"resumed from its checkpoint at step {start_step}/{num_steps}"
@@ -154,6 +173,7 @@ class Progress:
     def end_fit(self) -> None:
         fit = self.fits[-1]
         self._fit_ended = self._clock()
+        fit.ended_s = self.elapsed
         self._log(f"{self._label()}: done in {hms(fit.compile_s + fit.run_s)} "
                   f"(compile {fit.compile_s:.1f}s)")  # fmt: skip
         self._set_activity(f"after {self._label(False)} (evaluation, baselines or analysis)")
@@ -189,12 +209,19 @@ class Progress:
             stop.set()
             thread.join()
 
+    def results_saved(self) -> None:
+        """Marks the end of what the experiment ETA counts (run returned, results saved)."""
+        self.results_s = self.elapsed
+
     def timings(self) -> dict:
-        """Per-fit compile/run seconds and steps, for summary.json."""
+        """Per-fit compile/run seconds, steps and start/end times, for summary.json (and, as
+        `reference`, for a later run's experiment ETA)."""
         return {
             "elapsed_s": self.elapsed,
+            "results_s": self.results_s,
             "fits": [dataclasses.asdict(f) for f in self.fits],
             "compile_s": sum(f.compile_s for f in self.fits),
+            "used_reference": self.reference is not None,
         }
 
     # --- internals ------------------------------------------------------------------------
@@ -226,6 +253,8 @@ class Progress:
         if total is None or k > total:
             return None
         fit = self.fits[-1]
+        if self.reference is not None and fit.group is None and fit.rate:
+            return self._reference_eta(k - 1, current_eta)
         programs = sum(len(f.compiled_lengths) for f in self.fits)
         per_compile = sum(f.compile_s for f in self.fits) / programs if programs else 0.0
         # Programs still to compile: this fit's shorter last chunk, then 1 or 2 per later fit
@@ -239,12 +268,40 @@ class Progress:
                    + per_compile * pending_n)  # fmt: skip
         return train_s + gap * (len(later) + 1)
 
+    def _reference_eta(self, i: int, current_eta: float) -> float:
+        """current_eta plus the reference run's time from the end of fit i to its saved
+        results: execution scaled by this fit's speed against the reference's fit i, the
+        rest (compiling, evaluating, analysis) by compile time against the reference's."""
+        ref, fit = self.reference["fits"], self.fits[-1]
+        ref_rate = (ref[i]["step"] - ref[i]["start_step"]) / ref[i]["run_s"]
+        exec_scale = ref_rate / fit.rate
+        done = {f.name for f in self.fits}
+        ref_compile = sum(r["compile_s"] for r in ref if r["name"] in done)
+        seen_compile = sum(f.compile_s for f in self.fits)
+        other_scale = seen_compile / ref_compile if ref_compile > 0 and seen_compile > 0 else 1.0
+        after = float(self.reference["results_s"]) - float(ref[i]["ended_s"])
+        execution = sum(r["run_s"] for r in ref[i + 1 :])
+        return current_eta + exec_scale * execution + other_scale * max(after - execution, 0.0)
+
     def _set_activity(self, text: str) -> None:
         self._activity, self._activity_t = text, self._clock()
 
     def _log(self, msg: str) -> None:
         self._last_line = self._clock()
         self._log_fn("%s", msg)
+
+
+def reference_matches(reference: dict | None, plan: Sequence[tuple[str, int]]) -> bool:
+    """A reference fits a plan when it ran exactly the planned fits, from step 0, in one
+    group each, with start/end times and a results time recorded."""
+    if not reference or not plan or reference.get("results_s") is None:
+        return False
+    fits = reference.get("fits") or []
+    return [(f["name"], f["num_steps"]) for f in fits] == [tuple(p) for p in plan] and all(
+        f.get("ended_s") is not None and f["start_step"] == 0 and f.get("group") is None
+        and f["run_s"] > 0 and f["step"] == f["num_steps"]
+        for f in fits
+    )  # fmt: skip
 
 
 def _lengths(step: int, num_steps: int, chunk_len: int) -> set[int]:

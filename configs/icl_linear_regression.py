@@ -75,6 +75,9 @@ class Model:
 class Optim(AdamOptim):
     num_steps: int = field(8000, "training steps of the H >= 2 softmax models (C2, C4)", lo=1)
     short_steps: int = field(5000, "training steps of H=1 and the linear baseline (C3, C5)", lo=1)
+    extra_heads_steps: int = field(16000, "training steps of the compare_heads models with more "
+                                   "heads than model.num_heads (C4: H=4's OV ratios settle "
+                                   "later)", lo=1)  # fmt: skip
     shared_data: bool = field(False, "one prompt stream for all seeds (faster; seeds differ by "
                               "init only)")  # fmt: skip
 
@@ -94,7 +97,8 @@ def smoke(c: Config) -> Config:
     """Plumbing only: H=2, 40 steps, small evaluation; claims are not expected to pass."""
     return common.update(c, {
         "model.compare_heads": (), "model.linear_baseline": False,
-        "optim.num_steps": 40, "optim.short_steps": 40, "optim.batch_size": 32,
+        "optim.num_steps": 40, "optim.short_steps": 40, "optim.extra_heads_steps": 40,
+        "optim.batch_size": 32,
         "num_seeds": 2, "log_every": 10, "checkpoint_every": 1,
         "task.eval_prompts": 256, "task.baseline_prompts": 256, "task.curve_prompts": 256,
         "task.eval_lens": (20, 40),
@@ -106,6 +110,7 @@ def paper(c: Config) -> Config:
     return common.update(c, {
         "model.compare_heads": (1, 4, 8),
         "optim.num_steps": 500_000, "optim.short_steps": 500_000,
+        "optim.extra_heads_steps": 500_000,
         "num_seeds": 5, "log_every": 1000, "checkpoint_every": 20,
         "task.eval_lens": tuple(range(10, 101, 5)) + (150, 200),
     })  # fmt: skip

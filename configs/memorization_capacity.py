@@ -80,6 +80,9 @@ class Optim:
     min_steps: int = field(1500, "steps = max(min_steps, ceil(epochs * N / batch))", lo=1)
     epochs: float = field(0.0, "epochs lower bound on the step budget", lo=0.0)
     head_dim_min_steps: int = field(1500, "min_steps of the d_h sweep", lo=1)
+    bound_min_steps: int = field(6000, "min_steps of the N = H(n-1)+1 run (A-P5 asks whether "
+                                 "every example can be memorised: train to convergence)",
+                                 lo=1)  # fmt: skip
     warmup_frac: float = field(0.05, "linear warmup over this fraction of steps, then cosine to 0",
                                lo=0.0, hi=1.0)  # fmt: skip
     warmup_init_frac: float = field(0.01, "warmup starts at this fraction of the peak lr",
@@ -111,6 +114,7 @@ def smoke(c: Config) -> Config:
         "model.d_model": 8, "model.num_heads": 2, "model.head_dim": 4,
         "sweep.num_heads": (1, 2), "sweep.shared": ("heads",), "sweep.random": (),
         "optim.batch_size": 16, "optim.min_steps": 20, "optim.head_dim_min_steps": 20,
+        "optim.bound_min_steps": 20,
         "eval_every": 10, "eval_batch": 32,
     })  # fmt: skip
 
@@ -129,7 +133,7 @@ def paper(c: Config) -> Config:
         "sweep.random": ("heads", "context_len"),
         "sweep.regression_heads": (1, 5, 10, 20, 30, 40, 50, 60),
         "optim.learning_rate": 1e-3, "optim.min_steps": 50_000, "optim.epochs": 500.0,
-        "optim.head_dim_min_steps": 300_000,
+        "optim.head_dim_min_steps": 300_000, "optim.bound_min_steps": 50_000,
         "num_seeds": 6, "eval_every": 500, "eval_batch": 4096, "checkpoint_every": 20,
     })  # fmt: skip
 

@@ -134,7 +134,10 @@ def execute(
     wd.write_config(config_json)
     logging.info("%s: workdir %s, devices %s", exp.name, workdir, jax.devices())
     logging.info("%s: resolved config\n%s", exp.name, format_config(config_json))
-    progress = progress_lib.Progress(exp.name, plan=exp.fits(cfg) if exp.fits else None)
+    plan = exp.fits(cfg) if exp.fits else None
+    progress = progress_lib.Progress(
+        exp.name, plan=plan, reference=timing_reference(exp.name, plan)
+    )
     hooks = train.Hooks(
         on_log=wd.append_metrics,
         checkpointer_factory=wd.checkpointer,
@@ -150,6 +153,7 @@ def execute(
             out = {k: jax.device_get(v) for k, v in out.items()}
             wall = time.time() - t0
             wd.save_results(out)
+        progress.results_saved()
         with progress.phase("checking claims"):
             claims = exp.claims(out, cfg)
         extra = {"experiment": exp.name, "timing": progress.timings()}
@@ -160,6 +164,22 @@ def execute(
             with progress.phase("drawing figures"):
                 wd.save_figures(exp.plot(out, cfg))
     return summary
+
+
+TIMING_PROFILES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "timing_profiles.json")
+
+
+def timing_reference(stem: str, plan: Sequence[tuple[str, int]] | None) -> dict | None:
+    """The committed timing profile (experiments/timing_profiles.json, written by
+    `python -m paper_figures.timing_profiles`) of an earlier run of exactly this plan of
+    fits, for the experiment ETA (attn_theory.progress); None when there is none."""
+    if not plan or not os.path.exists(TIMING_PROFILES):
+        return None
+    with open(TIMING_PROFILES) as f:
+        profiles = json.load(f).get("profiles", {}).get(stem, [])
+    want = [list(p) for p in plan]
+    return next((p for p in profiles if [[f["name"], f["num_steps"]] for f in p["fits"]] == want),
+                None)  # fmt: skip
 
 
 def format_config(config_json: Mapping[str, Any], prefix: str = "") -> str:

@@ -1,6 +1,11 @@
 """Redraws one experiment's figures from a saved workdir, without recomputing anything.
 
 python -m paper_figures.redraw --workdir=paper_figures/out/icl_linear_regression
+python -m paper_figures.redraw --workdir=... --rejudge   # claims.py changed: re-judge too
+
+--rejudge re-checks the claims from the saved results (claims are functions of results.npz
+and the config only) and rewrites summary.json's claims, keeping its timing and versions,
+so a change to a claim's statistic reaches finished runs without retraining.
 """
 
 from __future__ import annotations
@@ -15,6 +20,24 @@ from attn_theory import results
 from experiments import launch
 
 _WORKDIR = flags.DEFINE_string("workdir", None, "A finished experiment workdir.", required=True)
+_REJUDGE = flags.DEFINE_bool("rejudge", False, "Also re-check the claims; rewrite summary.json.")
+
+_JUDGED = ("claims", "all_claims_passed", "claim_counts", "scalars", "wall_time_s")
+
+
+def rejudge(workdir: str) -> dict:
+    """Re-checks the claims of a finished workdir from its saved results; rewrites
+    summary.json (claims, counts and scalars; the rest kept) and returns it."""
+    with open(os.path.join(workdir, "summary.json")) as f:
+        old = json.load(f)
+    with open(os.path.join(workdir, "config.json")) as f:
+        config = json.load(f)
+    exp = launch.load(old["experiment"])
+    cfg = launch.build_config(exp, config)
+    wd = results.Workdir(workdir)
+    res = wd.load_results()
+    keep = {k: v for k, v in old.items() if k not in _JUDGED}
+    return wd.write_summary(res, exp.claims(res, cfg), wall_time_s=old["wall_time_s"], extra=keep)
 
 
 def redraw(workdir: str) -> list[str]:
@@ -33,6 +56,9 @@ def redraw(workdir: str) -> list[str]:
 def main(argv):
     del argv
     matplotlib.use("Agg")  # the library leaves the backend to its callers
+    if _REJUDGE.value:
+        summary = rejudge(_WORKDIR.value)
+        print(f"claims re-judged: {summary['claim_counts']}")
     for p in redraw(_WORKDIR.value):
         print(p)
 

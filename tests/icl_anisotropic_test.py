@@ -82,3 +82,26 @@ def test_bad_config_names_field(section, name, value):
     cfg[section][name] = value
     with pytest.raises(validation.ConfigError, match=f"{section}.{name}"):
         launch.build_config(exp, cfg)
+
+
+def test_plateau_rule_judges_escaped_seeds_and_fails_when_none_escaped():
+    """Constructed results: a seed on the plateau (val above the midpoint of the isotropic
+    and optimal risks) is left out of C6/F10 and counted by C6_escape_rate; with no seed
+    escaped every claim FAILs."""
+    from experiments.icl_anisotropic import claims as claims_lib
+
+    cfg = config_lib.get_config("quick")
+    res = {
+        "const_risk_iso": 0.374,
+        "const_risk_star": 0.234,
+        "val": np.array([0.236, 0.385]),
+        "cos_sigma_inv": np.array([0.998, 0.99]),
+        "cos_identity": np.array([0.90, 0.90]),
+        "dgd_rel_err": np.array([0.002, 0.17]),
+    }
+    out = claims_lib.claims(res, cfg)
+    assert out["C6_escape_rate"].value == 0.5 and out["C6_escape_rate"].passed
+    assert out["C6_val"].value == 0.236 and out["F10_matches_preconditioned_dgd"].passed
+    assert out["C6_val"].seeds_passing == 1  # of 2: the plateau seed fails alone
+    stuck = claims_lib.claims({**res, "val": np.array([0.38, 0.385])}, cfg)
+    assert not any(c.passed for c in stuck.values())

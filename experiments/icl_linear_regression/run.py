@@ -55,8 +55,13 @@ def model_specs(cfg: Config) -> dict[str, icl.ICLAttention]:
 
 
 def steps_for(cfg: Config, name: str) -> int:
-    """H=1 and the linear baseline train only short_steps (C3, C5: they converge sooner)."""
-    return cfg.optim.short_steps if name in ("softmax_h1", "linear_h2") else cfg.optim.num_steps
+    """H=1 and the linear baseline train only short_steps (C3, C5: they converge sooner);
+    softmax models with more heads than model.num_heads train extra_heads_steps (C4)."""
+    if name in ("softmax_h1", "linear_h2"):
+        return cfg.optim.short_steps
+    if int(name.removeprefix("softmax_h")) > cfg.model.num_heads:
+        return cfg.optim.extra_heads_steps
+    return cfg.optim.num_steps
 
 
 def planned_fits(cfg: Config) -> list[tuple[str, int]]:

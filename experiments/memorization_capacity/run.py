@@ -240,7 +240,8 @@ def run(cfg: Config, key: jax.Array, hooks=None) -> dict[str, np.ndarray]:
                 out[f"capacity_{ctx}_{sweep}_{tag}"] = out[f"{ctx}_{sweep}_capacity"][:, j]
     base = points(cfg, "base")
     n_bound = int(capacity.lower_bound(base[0]["num_heads"], base[0]["context_len"]))
-    bound = fit_points(cfg, keys, base, n_bound, "shared", hooks=hooks, name=f"bound_N{n_bound}")
+    bound = fit_points(cfg, keys, base, n_bound, "shared", min_steps=cfg.optim.bound_min_steps,
+                       hooks=hooks, name=f"bound_N{n_bound}")  # fmt: skip
     out.update({f"bound_{k}": bound[k][:, 0] for k in ("acc", "pos0_max", "rowsum_err")})
     if cfg.sweep.regression_heads:
         pts = [{**base[0], "num_heads": h} for h in cfg.sweep.regression_heads]
