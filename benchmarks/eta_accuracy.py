@@ -10,8 +10,11 @@ remained until the run's first claim line (results saved, claims checked right a
 last fit and analysis; figures, which the ETA leaves out, come later). The first chunk of
 every fit is reported but not scored (its rate is one chunk old). Goal (issue 19): within
 30% of the true remaining time after the first chunk. Writes every line's (elapsed,
-predicted, true, ratio) and the share within 30% to --out. Measure on an idle machine: the
-ETA extrapolates the current rate, so load that changes during the run moves the truth.
+predicted, true, ratio) and the share within 30% to --out, and whether the run's ETA used a
+committed timing profile (experiments/timing_profiles.json; a profile of this very preset can
+be made from the kept workdir with `python -m paper_figures.timing_profiles --runs=DIR`).
+Measure on an idle machine: the ETA extrapolates the current rate, so load that changes
+during the run moves the truth.
 """
 
 from __future__ import annotations
@@ -96,13 +99,17 @@ def main() -> None:
     ap.add_argument("--preset", default="quick")
     ap.add_argument("--out", default="benchmarks/results/eta_accuracy.json")
     ap.add_argument("--log", default="", help="score an existing log instead of running")
+    ap.add_argument(
+        "--workdir", default="", help="run into this workdir (kept); default: a temp dir"
+    )
     args = ap.parse_args()
+    used_reference = None
     if args.log:
         with open(args.log) as f:
             lines = f.read().splitlines()
         host = "log " + args.log
     else:
-        workdir = tempfile.mkdtemp(prefix=f"eta_{args.stem}_")
+        workdir = args.workdir or tempfile.mkdtemp(prefix=f"eta_{args.stem}_")
         cmd = [sys.executable, "-m", f"experiments.{args.stem}",
                f"--config=configs/{args.stem}.py:{args.preset}", f"--workdir={workdir}",
                "--noplot"]  # fmt: skip
@@ -114,8 +121,10 @@ def main() -> None:
         host = f"{os.cpu_count()} CPUs, wall {time.time() - t:.0f} s"
         with open(os.path.join(workdir, "run.log"), "w") as f:
             f.write(proc.stderr)
+        with open(os.path.join(workdir, "summary.json")) as f:
+            used_reference = json.load(f)["timing"].get("used_reference")
     out = score(lines)
-    out.update(stem=args.stem, preset=args.preset, machine=host,
+    out.update(stem=args.stem, preset=args.preset, machine=host, used_reference=used_reference,
                date=time.strftime("%Y-%m-%d"))  # fmt: skip
     os.makedirs(os.path.dirname(args.out) or ".", exist_ok=True)
     with open(args.out, "w") as f:
