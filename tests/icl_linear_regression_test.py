@@ -60,8 +60,8 @@ def _assert_claims(summary, prefix):
         "C3",
         contract.known_failure(
             "C4",
-            "C4_ov_ratio 0.938 < 0.95 on one H=4 seed at the quick budget; "
-            "docs/papers/icl_linear_regression.md",
+            "C4_ov_ratio is fragile: 0.959 >= 0.95 at the default root seed (16000 steps), "
+            "0.768 on root seed 4; docs/papers/icl_linear_regression.md",
         ),
         "C5",
     ],

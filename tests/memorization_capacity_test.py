@@ -53,11 +53,7 @@ def test_workdir_contract(quick):
         "A-P2",
         "A-P3",
         "A-P4",
-        contract.known_failure(
-            "A-P5",
-            "A-P5 is fragile: one seed memorises 28 of 29 when seeds are sharded over 2 CPU "
-            "devices; docs/papers/memorization_capacity.md",
-        ),
+        "A-P5",
         "A-P6",
     ],
 )
