@@ -9,9 +9,9 @@ an experiment ETA, up to the saved results (figures are not included):
 - with a `reference` (the `timings()` of an earlier run of the same plan, e.g. the committed
   profiles in experiments/timing_profiles.json): the reference's time after this fit, its
   execution scaled by how fast this fit runs against the reference's same fit, the rest
-  (compilation, evaluation, analysis) by how long compiling took against the reference. This
-  knows that later fits cost more or less per step than this one and how long the final
-  analysis takes;
+  (compilation, evaluation, analysis) by the time spent outside training steps so far
+  against the reference's up to the same point. This knows that later fits cost more or
+  less per step than this one and how long the final analysis takes;
 - without one: the remaining fits at the current fit's rate, their compilations, and the
   evaluation time seen between fits so far (later fits that cost more per step, and the
   analysis after the last fit, are missed: an underestimate).
@@ -270,15 +270,15 @@ class Progress:
 
     def _reference_eta(self, i: int, current_eta: float) -> float:
         """current_eta plus the reference run's time from the end of fit i to its saved
-        results: execution scaled by this fit's speed against the reference's fit i, the
-        rest (compiling, evaluating, analysis) by compile time against the reference's."""
+        results: execution scaled by this fit's speed against the reference's fit i; the rest
+        (compiling, evaluating, analysis) by the time this run spent outside training steps so
+        far against the reference's up to the end of fit i."""
         ref, fit = self.reference["fits"], self.fits[-1]
         ref_rate = (ref[i]["step"] - ref[i]["start_step"]) / ref[i]["run_s"]
         exec_scale = ref_rate / fit.rate
-        done = {f.name for f in self.fits}
-        ref_compile = sum(r["compile_s"] for r in ref if r["name"] in done)
-        seen_compile = sum(f.compile_s for f in self.fits)
-        other_scale = seen_compile / ref_compile if ref_compile > 0 and seen_compile > 0 else 1.0
+        ref_other = float(ref[i]["ended_s"]) - sum(r["run_s"] for r in ref[: i + 1])
+        seen_other = self.elapsed - sum(f.run_s for f in self.fits)
+        other_scale = seen_other / ref_other if ref_other > 0 and seen_other > 0 else 1.0
         after = float(self.reference["results_s"]) - float(ref[i]["ended_s"])
         execution = sum(r["run_s"] for r in ref[i + 1 :])
         return current_eta + exec_scale * execution + other_scale * max(after - execution, 0.0)

@@ -99,6 +99,7 @@ def main() -> None:
     ap.add_argument("--preset", default="quick")
     ap.add_argument("--out", default="benchmarks/results/eta_accuracy.json")
     ap.add_argument("--log", default="", help="score an existing log instead of running")
+    ap.add_argument("--flags", default="", help="extra launcher flags, e.g. --config.num_seeds=8")
     ap.add_argument(
         "--workdir", default="", help="run into this workdir (kept); default: a temp dir"
     )
@@ -112,7 +113,7 @@ def main() -> None:
         workdir = args.workdir or tempfile.mkdtemp(prefix=f"eta_{args.stem}_")
         cmd = [sys.executable, "-m", f"experiments.{args.stem}",
                f"--config=configs/{args.stem}.py:{args.preset}", f"--workdir={workdir}",
-               "--noplot"]  # fmt: skip
+               "--noplot", *args.flags.split()]  # fmt: skip
         t = time.time()
         proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
         if proc.returncode:
@@ -124,7 +125,8 @@ def main() -> None:
         with open(os.path.join(workdir, "summary.json")) as f:
             used_reference = json.load(f)["timing"].get("used_reference")
     out = score(lines)
-    out.update(stem=args.stem, preset=args.preset, machine=host, used_reference=used_reference,
+    out.update(stem=args.stem, preset=args.preset, flags=args.flags, machine=host,
+               used_reference=used_reference,
                date=time.strftime("%Y-%m-%d"))  # fmt: skip
     os.makedirs(os.path.dirname(args.out) or ".", exist_ok=True)
     with open(args.out, "w") as f:

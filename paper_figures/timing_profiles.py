@@ -58,6 +58,9 @@ def refresh(runs_dir: str, note: str, path: str = launch.TIMING_PROFILES) -> dic
         with open(summary) as f:
             timing = json.load(f).get("timing") or {}
         prof = profile(timing, note)
+        if launch.load(stem).fits is None:
+            done[stem] = "skipped (the experiment declares no plan of fits: no experiment ETA)"
+            continue
         if prof is None:
             done[stem] = "skipped (no plan of fits, resumed, grouped or an older run)"
             continue

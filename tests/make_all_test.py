@@ -86,21 +86,26 @@ def test_suite_line_estimates_the_rest_from_committed_times():
 
 def test_timing_profiles_refresh_from_runs_and_serve_the_matching_plan(tmp_path, monkeypatch):
     """paper_figures.timing_profiles keeps a run's timing as the profile of its plan; the
-    launcher finds it for that plan only; an older timing (no end times) is skipped."""
+    launcher finds it for that plan only; an older timing (no end times) and an experiment
+    without a plan of fits are skipped."""
     from paper_figures import timing_profiles
 
     fit = {"name": "a", "num_steps": 100, "start_step": 0, "step": 100, "chunk_len": 50,
            "run_s": 3.0, "compile_s": 1.0, "compiled_lengths": [50], "group": None,
            "started_s": 0.5, "ended_s": 4.5}  # fmt: skip
-    for stem, timing in (("new", {"results_s": 9.0, "fits": [fit]}),
-                         ("old", {"fits": [{**fit, "ended_s": None}]})):  # fmt: skip
+    new = {"results_s": 9.0, "fits": [fit]}
+    runs = (("icl_multitask", new), ("memorization_capacity", new),
+            ("rank_vs_heads", {"fits": [{**fit, "ended_s": None}]}))  # fmt: skip
+    for stem, timing in runs:
         (tmp_path / stem).mkdir()
         (tmp_path / stem / "summary.json").write_text(json.dumps({"timing": timing}))
     path = tmp_path / "profiles.json"
     done = timing_profiles.refresh(str(tmp_path), "test machine", str(path))
-    assert done["old"].startswith("skipped") and "1 fits" in done["new"]
+    assert "1 fits" in done["icl_multitask"]
+    assert done["rank_vs_heads"].startswith("skipped (no plan")
+    assert "declares no plan" in done["memorization_capacity"]
     monkeypatch.setattr(launch, "TIMING_PROFILES", str(path))
-    ref = launch.timing_reference("new", [("a", 100)])
+    ref = launch.timing_reference("icl_multitask", [("a", 100)])
     assert ref["results_s"] == 9.0 and ref["fits"][0]["ended_s"] == 4.5
-    assert launch.timing_reference("new", [("a", 200)]) is None
-    assert launch.timing_reference("old", [("a", 100)]) is None
+    assert launch.timing_reference("icl_multitask", [("a", 200)]) is None
+    assert launch.timing_reference("rank_vs_heads", [("a", 100)]) is None

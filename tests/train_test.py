@@ -183,12 +183,13 @@ def test_eta_counts_executed_steps_only():
 def test_eta_with_a_reference_run_scales_its_later_fits_and_analysis():
     """With the timings of an earlier run of the same plan, the experiment ETA is this fit's
     ETA plus the reference's time after this fit: execution scaled by this fit's speed against
-    the reference's, compiling/evaluation/analysis by compile time against the reference's."""
+    the reference's, compiling/evaluation/analysis by the time spent outside training steps so
+    far against the reference's."""
     ref = {
         "results_s": 60.0,  # 16 s of analysis after fit b
         "fits": [
             {"name": "a", "num_steps": 1000, "start_step": 0, "step": 1000, "run_s": 10.0,
-             "compile_s": 5.0, "ended_s": 16.0, "group": None},
+             "compile_s": 5.0, "ended_s": 16.0, "group": None},  # 6 s outside steps
             {"name": "b", "num_steps": 1000, "start_step": 0, "step": 1000, "run_s": 20.0,
              "compile_s": 5.0, "ended_s": 44.0, "group": None},
         ],
@@ -196,8 +197,11 @@ def test_eta_with_a_reference_run_scales_its_later_fits_and_analysis():
     now = [0.0]
     p = progress_lib.Progress("x", plan=[("a", 1000), ("b", 1000)], reference=ref,
                               clock=lambda: now[0], log=lambda fmt, msg: None)  # fmt: skip
+    now[0] = 2.0  # preparing
     p.begin_fit("a", 1000, 0, chunk_len=500)
-    p.compiled(500, 10.0)  # compiling twice as slow as the reference
+    now[0] = 12.0
+    p.compiled(500, 10.0)  # 12 s outside training steps so far: twice the reference's 6
+    now[0] = 22.0
     out = p.chunk(500, 10.0, 0.5)  # executing twice as slow: 50 steps/s, 10 s left of a
     # 10 s of a + 2 x 20 s of b's execution + 2 x (44 s after a - 20 s execution).
     assert out["eta_s"] == 10.0 and out["experiment_eta_s"] == 10.0 + 40.0 + 48.0
