@@ -279,6 +279,8 @@ class Progress:
         ref_other = float(ref[i]["ended_s"]) - sum(r["run_s"] for r in ref[: i + 1])
         seen_other = self.elapsed - sum(f.run_s for f in self.fits)
         other_scale = seen_other / ref_other if ref_other > 0 and seen_other > 0 else 1.0
+        if any(f.start_step > 0 for f in self.fits):  # resumed: earlier work was skipped
+            other_scale = exec_scale
         after = float(self.reference["results_s"]) - float(ref[i]["ended_s"])
         execution = sum(r["run_s"] for r in ref[i + 1 :])
         return current_eta + exec_scale * execution + other_scale * max(after - execution, 0.0)

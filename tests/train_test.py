@@ -206,6 +206,14 @@ def test_eta_with_a_reference_run_scales_its_later_fits_and_analysis():
     # 10 s of a + 2 x 20 s of b's execution + 2 x (44 s after a - 20 s execution).
     assert out["eta_s"] == 10.0 and out["experiment_eta_s"] == 10.0 + 40.0 + 48.0
     assert p.timings()["used_reference"]
+    # Resumed at step 500 (earlier work skipped): the rest scales like the execution.
+    now[0] = 0.0
+    r = progress_lib.Progress("x", plan=[("a", 1000), ("b", 1000)], reference=ref,
+                              clock=lambda: now[0], log=lambda fmt, msg: None)  # fmt: skip
+    r.begin_fit("a", 1000, 500, chunk_len=500)
+    now[0] = 6.0
+    out = r.chunk(1000, 5.0, 0.5)  # the reference's speed: 100 steps/s, a is done
+    assert out["experiment_eta_s"] == 0.0 + 20.0 + 24.0
     # A reference of another plan (or one without end times) is not used.
     for plan, bad in (
         ([("a", 1000), ("b", 2000)], ref),
