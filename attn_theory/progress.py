@@ -98,13 +98,16 @@ class Progress:
         self._gaps: list[float] = []  # seconds between one fit's end and the next's start
         self.results_s: float | None = None
         self._reference = reference
-        self.reference = reference if reference_matches(reference, self._plan) else None
 
     def plan(self, fits: Sequence[tuple[str, int]]) -> None:
         """Declares the fits to come, in order, as (name, num_steps)."""
         self._plan = list(fits)
+
+    @property
+    def reference(self) -> dict | None:
+        """The reference timings when they fit the plan (reference_matches), else None."""
         ref = self._reference
-        self.reference = ref if reference_matches(ref, self._plan) else None
+        return ref if reference_matches(ref, self._plan) else None
 
     @property
     def elapsed(self) -> float:
@@ -293,13 +296,18 @@ class Progress:
         self._log_fn("%s", msg)
 
 
+def plan_of(timing: dict) -> list[tuple[str, int]]:
+    """The plan of fits [(name, num_steps), ...] a run's timings (or a profile) record."""
+    return [(f["name"], f["num_steps"]) for f in timing.get("fits") or []]
+
+
 def reference_matches(reference: dict | None, plan: Sequence[tuple[str, int]]) -> bool:
     """A reference fits a plan when it ran exactly the planned fits, from step 0, in one
     group each, with start/end times and a results time recorded."""
     if not reference or not plan or reference.get("results_s") is None:
         return False
     fits = reference.get("fits") or []
-    return [(f["name"], f["num_steps"]) for f in fits] == [tuple(p) for p in plan] and all(
+    return plan_of(reference) == [tuple(p) for p in plan] and all(
         f.get("ended_s") is not None and f["start_step"] == 0 and f.get("group") is None
         and f["run_s"] > 0 and f["step"] == f["num_steps"]
         for f in fits

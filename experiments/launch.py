@@ -177,9 +177,8 @@ def timing_reference(stem: str, plan: Sequence[tuple[str, int]] | None) -> dict 
         return None
     with open(TIMING_PROFILES) as f:
         profiles = json.load(f).get("profiles", {}).get(stem, [])
-    want = [list(p) for p in plan]
-    return next((p for p in profiles if [[f["name"], f["num_steps"]] for f in p["fits"]] == want),
-                None)  # fmt: skip
+    want = [tuple(p) for p in plan]
+    return next((p for p in profiles if progress_lib.plan_of(p) == want), None)
 
 
 def format_config(config_json: Mapping[str, Any], prefix: str = "") -> str:

@@ -25,41 +25,48 @@ _REJUDGE = flags.DEFINE_bool("rejudge", False, "Also re-check the claims; rewrit
 _JUDGED = ("claims", "all_claims_passed", "claim_counts", "scalars", "wall_time_s")
 
 
+def _open(workdir: str) -> tuple:
+    """(summary, experiment, config, Workdir, results) of a finished workdir."""
+    with open(os.path.join(workdir, "summary.json")) as f:
+        summary = json.load(f)
+    with open(os.path.join(workdir, "config.json")) as f:
+        config = json.load(f)
+    exp = launch.load(summary["experiment"])
+    wd = results.Workdir(workdir)
+    return summary, exp, launch.build_config(exp, config), wd, wd.load_results()
+
+
+def _rejudge(opened: tuple) -> dict:
+    old, exp, cfg, wd, res = opened
+    keep = {k: v for k, v in old.items() if k not in _JUDGED}
+    return wd.write_summary(res, exp.claims(res, cfg), wall_time_s=old["wall_time_s"], extra=keep)
+
+
+def _redraw(opened: tuple) -> list[str]:
+    _, exp, cfg, wd, res = opened
+    return wd.save_figures(exp.plot(res, cfg))
+
+
 def rejudge(workdir: str) -> dict:
     """Re-checks the claims of a finished workdir from its saved results; rewrites
     summary.json (claims, counts and scalars; the rest kept) and returns it."""
-    with open(os.path.join(workdir, "summary.json")) as f:
-        old = json.load(f)
-    with open(os.path.join(workdir, "config.json")) as f:
-        config = json.load(f)
-    exp = launch.load(old["experiment"])
-    cfg = launch.build_config(exp, config)
-    wd = results.Workdir(workdir)
-    res = wd.load_results()
-    keep = {k: v for k, v in old.items() if k not in _JUDGED}
-    return wd.write_summary(res, exp.claims(res, cfg), wall_time_s=old["wall_time_s"], extra=keep)
+    return _rejudge(_open(workdir))
 
 
 def redraw(workdir: str) -> list[str]:
     """Loads summary.json, config.json and results.npz; writes figures/ (and their captions
     for the report); returns the image paths."""
-    with open(os.path.join(workdir, "summary.json")) as f:
-        stem = json.load(f)["experiment"]
-    with open(os.path.join(workdir, "config.json")) as f:
-        config = json.load(f)
-    exp = launch.load(stem)
-    cfg = launch.build_config(exp, config)
-    wd = results.Workdir(workdir)
-    return wd.save_figures(exp.plot(wd.load_results(), cfg))
+    return _redraw(_open(workdir))
 
 
 def main(argv):
     del argv
     matplotlib.use("Agg")  # the library leaves the backend to its callers
+    opened = _open(_WORKDIR.value)  # results loaded once for both
     if _REJUDGE.value:
-        summary = rejudge(_WORKDIR.value)
+        summary = _rejudge(opened)
         print(f"claims re-judged: {summary['claim_counts']}")
-    for p in redraw(_WORKDIR.value):
+    for p in _redraw(opened):
         print(p)
 
 

@@ -27,8 +27,7 @@ _KEEP = ("name", "num_steps", "start_step", "step", "run_s", "compile_s", "ended
 
 def profile(timing: dict, note: str) -> dict | None:
     """The part of a run's timing the ETA needs, or None when it cannot serve as one."""
-    plan = [(f["name"], f["num_steps"]) for f in timing.get("fits", [])]
-    if not progress_lib.reference_matches(timing, plan):
+    if not progress_lib.reference_matches(timing, progress_lib.plan_of(timing)):
         return None
     return {
         "measured": note,
@@ -55,21 +54,16 @@ def refresh(runs_dir: str, note: str, path: str = launch.TIMING_PROFILES) -> dic
         summary = os.path.join(runs_dir, stem, "summary.json")
         if not os.path.isfile(summary):
             continue
-        with open(summary) as f:
-            timing = json.load(f).get("timing") or {}
-        prof = profile(timing, note)
         if launch.load(stem).fits is None:
             done[stem] = "skipped (the experiment declares no plan of fits: no experiment ETA)"
             continue
+        with open(summary) as f:
+            prof = profile(json.load(f).get("timing") or {}, note)
         if prof is None:
             done[stem] = "skipped (no plan of fits, resumed, grouped or an older run)"
             continue
-        plan = [[f["name"], f["num_steps"]] for f in prof["fits"]]
-        kept = [
-            p
-            for p in data["profiles"].get(stem, [])
-            if [[f["name"], f["num_steps"]] for f in p["fits"]] != plan
-        ]
+        plan = progress_lib.plan_of(prof)
+        kept = [p for p in data["profiles"].get(stem, []) if progress_lib.plan_of(p) != plan]
         data["profiles"][stem] = [*kept, prof]
         done[stem] = f"profile of {len(plan)} fits, results at {prof['results_s']:.0f} s"
     tmp = path + ".tmp"
