@@ -84,6 +84,15 @@ def shard_runs(tree, mesh: Mesh):
 
 def gather(tree):
     """Fetches a (possibly sharded, possibly multi-process) tree to host numpy arrays."""
-    if jax.process_count() > 1:
-        return multihost_utils.process_allgather(tree, tiled=True)
-    return jax.device_get(tree)
+    if jax.process_count() == 1:
+        return jax.device_get(tree)
+
+    def get(x):
+        # Only a global array (spanning processes) is gathered: process_allgather would
+        # concatenate every process's copy of an array it holds whole (e.g. one computed
+        # on a local device), doubling its leading axis on two processes.
+        if isinstance(x, jax.Array) and not x.is_fully_addressable:
+            return multihost_utils.process_allgather(x, tiled=True)
+        return jax.device_get(x)
+
+    return jax.tree_util.tree_map(get, tree)
