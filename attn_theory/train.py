@@ -93,6 +93,12 @@ class Hooks:
     # report each fit's compiled one-step program (memory, FLOPs, seconds per step).
     max_steps: int | None = None
     on_program: Callable[[dict], None] | None = None
+    # Paper-scale compile checks: every fit builds its initial state, compiles its one-step
+    # (and step + evaluation) program at full size and reports it to on_program without
+    # running it, then returns the initial params and a NaN history of the right shapes
+    # (one log record), so the experiment goes on to its next fit. Nothing it returns is a
+    # result.
+    compile_only: bool = False
     # Memory: train at most this many runs in one program; a fit with more runs trains them
     # group after group (one compile when the groups are equal). Results are identical, since
     # runs are independent; each group has its own checkpoint "<name>.runs<a>-<b>".
@@ -236,17 +242,27 @@ def fit(
         k, n, base = hooks.run_group
         progress.begin_fit(base, num_steps, step, log_every, group=(k, n))
 
-    if hooks.on_program is not None:
+    if hooks.on_program is not None or hooks.compile_only:
         args = (params, opt_state, keys, hp, step, shared_data_key)
         info = dict(name=name, num_steps=num_steps, log_every=log_every, num_runs=num_runs)
-        rec = program_cost(jit_chunk(1, sample_fn, loss_fn, optimizer_fn, None), args, **info)
+        run = not hooks.compile_only
+        step_fn = jit_chunk(1, sample_fn, loss_fn, optimizer_fn, None)
+        rec = program_cost(step_fn, args, execute=run, **info)
         if log_fn is not None:  # one step plus the evaluation run at every log
-            rec["log"] = program_cost(jit_chunk(1, sample_fn, loss_fn, optimizer_fn, log_fn), args)
-        hooks.on_program(rec)
+            log_chunk = jit_chunk(1, sample_fn, loss_fn, optimizer_fn, log_fn)
+            rec["log"] = program_cost(log_chunk, args, execute=run)
+        if hooks.on_program is not None:
+            hooks.on_program(rec)
         for what, r in (("one step", rec), ("one step with its evaluation", rec.get("log"))):
-            if r is not None and r["seconds_per_call"] is None:
+            if r is not None and "error" in r:
                 raise MemoryError(f"[{name}] compiled, but {what} does not fit in this "
                                   f"device's memory: {r['error']}")  # fmt: skip
+        if hooks.compile_only:
+            metrics = jax.eval_shape(log_chunk if log_fn is not None else step_fn, *args)[2]
+            history = {"step": np.array([num_steps])}
+            history.update({k: np.full((*v.shape, 1), np.nan, np.float32)
+                            for k, v in metrics.items()})  # fmt: skip
+            return sharding.gather(params), history
     # A capped fit (hooks.max_steps, paper-scale probes) stops early; its history is short.
     stop = num_steps if hooks.max_steps is None else min(num_steps, step + hooks.max_steps)
     chunks: dict[int, Callable] = {}
@@ -285,6 +301,27 @@ def fit(
     return sharding.gather(params), _stack(history)
 
 
+def call(fn: Callable, *args, hooks: Hooks | None = None, name: str = "call"):
+    """`jax.jit(fn)(*args)` fetched to host numpy: how a run executes a program outside `fit`
+    (final evaluation, ablations, theory Monte Carlo), so a compile-only probe
+    (Hooks.compile_only) compiles it at the paper's shapes without running it. Then the
+    compiled program is reported to hooks.on_program (kind 'call': memory, FLOPs) and the
+    outputs are arrays of their shapes and dtypes, NaN (floats) or 0, not results.
+    `fn` may already be jitted."""
+    jitted = fn if hasattr(fn, "lower") else jax.jit(fn)
+    if hooks is None or not hooks.compile_only:
+        return jax.device_get(jitted(*args))
+    rec = program_cost(jitted, args, execute=False, name=name, kind="call")
+    if hooks.on_program is not None:
+        hooks.on_program(rec)
+
+    def blank(s):
+        fill = np.nan if jnp.issubdtype(s.dtype, jnp.inexact) else 0
+        return np.full(s.shape, fill, s.dtype)
+
+    return jax.tree_util.tree_map(blank, jax.eval_shape(jitted, *args))
+
+
 def run_groups(num_runs: int, max_runs: int) -> list[tuple[int, int]]:
     """[start, stop) of the groups of at most max_runs runs that `fit` trains in turn,
     as equal as possible (one compile when max_runs divides num_runs)."""
@@ -310,6 +347,12 @@ def _fit_in_groups(
             on_program = lambda rec: hooks.on_program(  # noqa: E731
                 dict(rec, name=name, num_groups=len(groups), total_runs=keys.shape[0])
             )
+        if hooks.compile_only and i > 0:  # the first group's program stands for all
+            params_out.append(jax.tree_util.tree_map(
+                lambda x, n=b - a: np.resize(x, (n, *x.shape[1:])), params_out[0]))
+            hists.append({k: v if k == "step" else np.resize(v, (b - a, *v.shape[1:]))
+                          for k, v in hists[0].items()})  # fmt: skip
+            continue
         sub = dataclasses.replace(hooks, max_runs_per_program=None, on_program=on_program,
                                   run_group=(i + 1, len(groups), name))  # fmt: skip
         p, h = fit(
@@ -328,7 +371,7 @@ def _fit_in_groups(
     return params, history
 
 
-def program_cost(jitted, args, *, repeats: int = 3, **info) -> dict:
+def program_cost(jitted, args, *, repeats: int = 3, execute: bool = True, **info) -> dict:
     """Compiles `jitted` at the shapes of `args` and measures it (one record of a cost report).
 
     Returns `info` plus compile seconds, memory_analysis() bytes (arguments, outputs, temp,
@@ -336,6 +379,7 @@ def program_cost(jitted, args, *, repeats: int = 3, **info) -> dict:
     of up to `repeats` executions after compilation (fewer once one second is spent; outputs
     discarded; None, with `error`, when the program compiles but runs out of memory here).
     For a one-step training chunk these are per-step numbers (XLA counts a loop body once).
+    With execute=False the program is only compiled (seconds_per_call None, no `error`).
     """
     t0 = time.perf_counter()
     compiled = jitted.lower(*args).compile()
@@ -347,6 +391,9 @@ def program_cost(jitted, args, *, repeats: int = 3, **info) -> dict:
     cost = cost[0] if isinstance(cost, list | tuple) else (cost or {})
     rec["flops"] = float(cost.get("flops", 0.0))
     rec["bytes_accessed"] = float(cost.get("bytes accessed", 0.0))
+    if not execute:
+        rec["seconds_per_call"] = None
+        return rec
     times: list[float] = []
     try:  # up to `repeats` runs, fewer once a second is spent (large paper-size programs)
         while len(times) < repeats and sum(times) < 1.0:

@@ -3,6 +3,7 @@
     python -m paper_figures.cost                       # all registered experiments
     python -m paper_figures.cost --only=rank_vs_heads --max_steps=2 --timeout_s=900
     python -m paper_figures.cost --table_only       # rewrite PAPER_SCALE.md from the JSON
+    python -m paper_figures.cost --compile_only     # compile every program, run none
 
 For each experiment, in its own process: build the paper config, run it with every training
 fit capped at --max_steps steps (train.Hooks.max_steps), and for every fit compile its one-step
@@ -16,6 +17,13 @@ the pipeline shows up. From these:
                  rates of GPU_SPEC (an estimate: small programs are latency-bound on a GPU).
 Writes paper_figures/PAPER_SCALE.md and paper_figures/paper_scale.json. Experiments whose
 probe exceeds --timeout_s are reported as such, with what finished.
+
+--compile_only (train.Hooks.compile_only) runs nothing at full size: every training fit's
+step and step+evaluation programs, and every program a run calls through `train.call`
+(final evaluations, ablations), are compiled at the paper's shapes and their memory and
+FLOPs recorded; fits return their initial parameters. It answers "does every paper program
+compile, and does it fit one GPU?" for the presets whose few-step probe takes too long on
+a CPU; its records are kept beside the few-step probe's (key "compiled").
 """
 
 from __future__ import annotations
@@ -50,7 +58,7 @@ PROBE_GROUPS = {"rank_vs_heads": 5, "recall_ssm": 2}
 
 
 def probe(stem: str, preset: str, max_steps: int, stream: str | None = None,
-          max_runs: int | None = None) -> dict:  # fmt: skip
+          max_runs: int | None = None, compile_only: bool = False) -> dict:  # fmt: skip
     """Runs `stem`'s preset with capped fits; returns the per-program records and timings.
 
     With `stream` (a path), every program record is also appended there as one JSON line
@@ -74,7 +82,7 @@ def probe(stem: str, preset: str, max_steps: int, stream: str | None = None,
                 f.write(json.dumps(rec) + "\n")
 
     hooks = train.Hooks(max_steps=max_steps, on_program=on_program,
-                        max_runs_per_program=max_runs)  # fmt: skip
+                        max_runs_per_program=max_runs, compile_only=compile_only)  # fmt: skip
     t0 = time.time()
     out = exp.run(cfg, jax.random.key(cfg.seed), hooks=hooks)
     out = {k: jax.device_get(v) for k, v in out.items()}
@@ -93,13 +101,14 @@ def probe(stem: str, preset: str, max_steps: int, stream: str | None = None,
         "num_seeds": getattr(cfg, "num_seeds", None),
         "max_steps": max_steps,
         "max_runs_per_program": max_runs,
+        "compile_only": compile_only,
     }
 
 
 def _safe_probe(stem: str, preset: str, max_steps: int, stream: str | None = None,
-                max_runs: int | None = None) -> dict:  # fmt: skip
+                max_runs: int | None = None, compile_only: bool = False) -> dict:  # fmt: skip
     try:
-        return probe(stem, preset, max_steps, stream, max_runs)
+        return probe(stem, preset, max_steps, stream, max_runs, compile_only)
     except MemoryError as e:  # a program compiled (memory known) but does not fit here
         return {"stem": stem, "status": "too large for this CPU", "error": str(e)}
     except Exception as e:  # noqa: BLE001 - reported in the table, the suite goes on
@@ -123,6 +132,8 @@ def project(rec: dict) -> dict:
     cpu_rest, flops, gpu32, gpu16, runs = 0.0, 0.0, 0.0, 0.0, []
     bw = GPU_SPEC["bandwidth"]
     for p in rec["programs"]:
+        if p.get("kind") == "call":  # executed inside the capped run: in run_s already
+            continue
         groups = p.get("num_groups", 1)  # every group trains all the steps
         steps = p["num_steps"] * groups
         logs = math.ceil(steps / p["log_every"])
@@ -147,6 +158,31 @@ def project(rec: dict) -> dict:
         run_axes=sorted(set(runs)),
         gpu_group=gpu_group(progs),
     )
+
+
+def project_compiled(rec: dict) -> dict:
+    """Totals of a compile-only probe: peak memory over every compiled program (training
+    step, step + evaluation, and `train.call` programs), training FLOPs (per step x steps x
+    groups) plus one execution of each call program, and the GPU roofline of those."""
+    progs = rec.get("programs") or []
+    flops = gpu32 = gpu16 = 0.0
+    bw = GPU_SPEC["bandwidth"]
+    for p in progs:
+        n = 1 if p.get("kind") == "call" else p["num_steps"] * p.get("num_groups", 1)
+        flops += n * p["flops"]
+        gpu32 += n * max(p["flops"] / GPU_SPEC["f32_flops"], p["bytes_accessed"] / bw)
+        gpu16 += n * max(p["flops"] / GPU_SPEC["bf16_flops"], p["bytes_accessed"] / bw)
+    peak = _peak(progs)
+    return dict(rec, peak_bytes=peak, total_flops=flops, gpu_f32_s=gpu32, gpu_bf16_s=gpu16,
+                fits_one_gpu=peak < GPU_SPEC["memory_bytes"])  # fmt: skip
+
+
+def _projected(rec: dict) -> dict:
+    """project() of a stored record, and of its compile-only record if it has one."""
+    out = project(rec) if rec.get("status") != "not probed" else dict(rec)
+    if (out.get("compiled") or {}).get("status") == "ok":
+        out["compiled"] = project_compiled(out["compiled"])
+    return out
 
 
 def gpu_group(programs: list[dict]) -> int | None:
@@ -184,8 +220,12 @@ def _t(s: float) -> str:
     return f"{s / 86400:.1f} days"
 
 
-def _s(x: float | None) -> str:
-    return "did not fit" if x is None else f"{x:.3g}"
+def _s(p: dict) -> str:
+    """Seconds per call of a program record: measured, compiled but too large, or not run."""
+    x = p["seconds_per_call"]
+    if x is None:
+        return "did not fit" if p.get("error") else "not run (compile only)"
+    return f"{x:.3g}"
 
 
 def _b(n: float) -> str:
@@ -263,6 +303,28 @@ def markdown(records: list[dict], preset: str, when: str) -> str:
             f"{r['total_flops']:.2e} | {_t(r['cpu_estimate_s'])} | "
             f"{_t(r['gpu_f32_s'])} / {_t(r['gpu_bf16_s'])} | {fits} | {shard} |"
         )
+    compiled = [(r["stem"], r["compiled"]) for r in records if r.get("compiled")]
+    if compiled:
+        lines += ["", "## Compiled at full size, nothing run (`--compile_only`)", "",
+                  "Every training fit's step and step+evaluation programs and every program "
+                  "the run calls through `train.call` (final evaluations, ablations) compiled "
+                  "at the paper's shapes on this CPU; work outside jitted calls (numpy, "
+                  "Python loops) still ran. Calls count once in the FLOPs.", "",
+                  "| experiment | compiled programs (fits / calls) | peak memory / device | "
+                  "total FLOPs | GPU estimate f32 / bf16 (roofline) | fits one GPU? | "
+                  "compile-only probe |", "|---|---|---|---|---|---|---|"]  # fmt: skip
+        for stem, c in compiled:
+            if c.get("status") != "ok":
+                lines.append(f"| {stem} | - | - | - | - | - | {c.get('status')}: "
+                             f"{c.get('error', '')[:200]} |")  # fmt: skip
+                continue
+            calls = sum(p.get("kind") == "call" for p in c["programs"])
+            fits = "yes" if c["fits_one_gpu"] else "no"
+            lines.append(
+                f"| {stem} | {len(c['programs']) - calls} / {calls} | {_b(c['peak_bytes'])} | "
+                f"{c['total_flops']:.2e} | {_t(c['gpu_f32_s'])} / {_t(c['gpu_bf16_s'])} | "
+                f"{fits} | ok in {_t(c['run_s'])} |"
+            )
     lines += ["", "## Programs", ""]
     for r in records:
         if not r.get("programs"):
@@ -272,19 +334,37 @@ def markdown(records: list[dict], preset: str, when: str) -> str:
         else:
             lines.append(f"### {r['stem']} (probe {r['status']}; programs compiled before it)")
         lines.append("")
-        lines.append("| fit | runs | steps | s/step (CPU) | FLOPs/step | arg / out / temp |")
-        lines.append("|---|---|---|---|---|---|")
-        for p in r["programs"]:
-            runs = p["num_runs"]
-            if p.get("num_groups", 1) > 1:
-                runs = f"{runs} x {p['num_groups']} groups"
-            lines.append(
-                f"| {p['name']} | {runs} | {p['num_steps']} | "
-                f"{_s(p['seconds_per_call'])} | {p['flops']:.3g} | {_b(p['argument_bytes'])} / "
-                f"{_b(p['output_bytes'])} / {_b(p['temp_bytes'])} |"
-            )
+        lines += _program_rows(r["programs"])
         lines.append("")
+    for r in records:
+        c = r.get("compiled")
+        if c and c.get("status") == "ok" and c.get("programs"):
+            lines += [f"### {r['stem']}, compile-only (probe wall time {_t(c['run_s'])})", ""]
+            lines += _program_rows(c["programs"])
+            lines.append("")
     return "\n".join(lines) + "\n"
+
+
+def _program_rows(programs: list[dict]) -> list[str]:
+    lines = ["| fit | runs | steps | s/step (CPU) | FLOPs/step | arg / out / temp |",
+             "|---|---|---|---|---|---|"]  # fmt: skip
+    for p in programs:
+        if p.get("kind") == "call":
+            lines.append(
+                f"| {p['name']} (call) | - | 1 call | {_s(p)} | "
+                f"{p['flops']:.3g} | {_b(p['argument_bytes'])} / {_b(p['output_bytes'])} / "
+                f"{_b(p['temp_bytes'])} |"
+            )
+            continue
+        runs = p["num_runs"]
+        if p.get("num_groups", 1) > 1:
+            runs = f"{runs} x {p['num_groups']} groups"
+        lines.append(
+            f"| {p['name']} | {runs} | {p['num_steps']} | "
+            f"{_s(p)} | {p['flops']:.3g} | {_b(p['argument_bytes'])} / "
+            f"{_b(p['output_bytes'])} / {_b(p['temp_bytes'])} |"
+        )
+    return lines
 
 
 def _write(records_by_stem: dict, known: list[str], json_path: str) -> None:
@@ -307,6 +387,8 @@ def _define_flags() -> None:
     flags.DEFINE_integer("timeout_s", 1200, "Per-experiment limit on the probe.")
     flags.DEFINE_string("out", "paper_figures", "Folder for PAPER_SCALE.md and the JSON.")
     flags.DEFINE_bool("table_only", False, "Only rewrite PAPER_SCALE.md from the JSON in --out.")
+    flags.DEFINE_bool("compile_only", False, "Compile every program at full size and run "
+                      "none; kept beside the few-step probe's record.")  # fmt: skip
     flags.DEFINE_list("groups", [], "stem=N: probe stem with N runs per program (overrides "
                       f"the defaults {PROBE_GROUPS}).")  # fmt: skip
 
@@ -322,7 +404,7 @@ def main(argv):
     previous = {}
     if os.path.exists(json_path):
         with open(json_path) as f:
-            previous = {r["stem"]: project(r) for r in json.load(f)["records"]}
+            previous = {r["stem"]: _projected(r) for r in json.load(f)["records"]}
     if flags.FLAGS.table_only:
         _write(previous, known, json_path)
         logging.info("rewrote PAPER_SCALE.md from %s", json_path)
@@ -337,8 +419,10 @@ def main(argv):
         with concurrent.futures.ProcessPoolExecutor(1, mp_context=ctx) as pool:
             groups = dict(PROBE_GROUPS)
             groups.update((k, int(v)) for k, v in (g.split("=") for g in flags.FLAGS.groups))
+            compile_only = flags.FLAGS.compile_only
             fut = pool.submit(_safe_probe, stem, flags.FLAGS.preset, flags.FLAGS.max_steps,
-                              stream, groups.get(stem))  # fmt: skip
+                              stream, None if compile_only else groups.get(stem),
+                              compile_only)  # fmt: skip
             try:
                 rec = fut.result(timeout=flags.FLAGS.timeout_s)
             except concurrent.futures.TimeoutError:
@@ -352,7 +436,12 @@ def main(argv):
             rec["programs"] = _read_stream(stream)
         if os.path.exists(stream):
             os.remove(stream)
-        previous[stem] = project(rec)
+        old = previous.get(stem, {"stem": stem, "status": "not probed"})
+        if flags.FLAGS.compile_only:
+            rec = dict(old, compiled=project_compiled(rec) if rec["status"] == "ok" else rec)
+        elif "compiled" in old:  # a few-step probe keeps the compile-only record
+            rec["compiled"] = old["compiled"]
+        previous[stem] = _projected(rec)
         logging.info("[%d/%d] %s: %s in %.0f s", i, len(stems), stem, rec["status"],
                      time.time() - t0)  # fmt: skip
         _write(previous, known, json_path)  # after every probe: an interrupted report keeps it

@@ -100,3 +100,27 @@ def test_grouped_probe_reports_the_group_that_fits_one_gpu():
     row = [x for x in cost.markdown([rec], "paper", "today").splitlines() if x.startswith("| s |")]
     assert f"--max_runs_per_program={want}" in row[0]
     assert cost.gpu_group([dict(prog, num_groups=1)]) is None  # not grouped: no advice
+
+
+def test_compile_only_records_get_their_own_table():
+    """A compile-only probe (no execution) is kept beside the few-step probe: its own table
+    with fits / calls, peak memory over every compiled program and a roofline; the program
+    rows say the step was not run."""
+    gib = 2**30
+    fit = {"name": "fit", "num_runs": 4, "num_steps": 1000, "log_every": 100, "flops": 1e9,
+           "bytes_accessed": 1e6, "argument_bytes": 0, "output_bytes": 0,
+           "temp_bytes": gib, "seconds_per_call": None}  # fmt: skip
+    call = {"name": "final", "kind": "call", "flops": 5e9, "bytes_accessed": 1e6,
+            "argument_bytes": 0, "output_bytes": 0, "temp_bytes": 100 * gib,
+            "seconds_per_call": None}  # fmt: skip
+    compiled = cost.project_compiled({"stem": "c", "status": "ok", "run_s": 30.0,
+                                      "programs": [fit, call]})  # fmt: skip
+    assert compiled["total_flops"] == pytest.approx(1000 * 1e9 + 5e9)
+    assert compiled["peak_bytes"] == 100 * gib and not compiled["fits_one_gpu"]
+    rec = {"stem": "c", "status": "timeout", "error": "probe exceeded 600 s",
+           "compiled": compiled}  # fmt: skip
+    text = cost.markdown([cost.project(rec)], "paper", "today")
+    row = [x for x in text.split("Compiled at full size")[1].splitlines()
+           if x.startswith("| c |")]  # fmt: skip
+    assert row and "| 1 / 1 |" in row[0] and "100.0 GiB" in row[0] and "| no |" in row[0]
+    assert "| final (call) | - | 1 call | not run (compile only) |" in text

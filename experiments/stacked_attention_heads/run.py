@@ -211,7 +211,8 @@ def _fit_group(cfg: Config, key, D: int, L: int, steps: int, non_ic: bool, hooks
 
     # One run at a time (lax.map, not vmap): every head's ablation on the evaluation batch of
     # every run at once needed 28 GB at the paper preset's sizes.
-    fin = jax.device_get(jax.jit(lambda p, h: jax.lax.map(lambda a: final(*a), (p, h)))(params, hp))
+    fin = train.call(lambda p, h: jax.lax.map(lambda a: final(*a), (p, h)), params, hp,
+                     hooks=hooks, name=f"final_{cell_name(D, L)}")  # fmt: skip
     out = {}
     for g, ic in enumerate([True, False] if non_ic else [True]):
         c = cell_name(D, L, ic)
