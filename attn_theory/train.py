@@ -348,8 +348,11 @@ def _fit_in_groups(
                 dict(rec, name=name, num_groups=len(groups), total_runs=keys.shape[0])
             )
         if hooks.compile_only and i > 0:  # the first group's program stands for all
-            params_out.append(jax.tree_util.tree_map(
-                lambda x, n=b - a: np.resize(x, (n, *x.shape[1:])), params_out[0]))
+            params_out.append(
+                jax.tree_util.tree_map(
+                    lambda x, n=b - a: np.resize(x, (n, *x.shape[1:])), params_out[0]
+                )
+            )
             hists.append({k: v if k == "step" else np.resize(v, (b - a, *v.shape[1:]))
                           for k, v in hists[0].items()})  # fmt: skip
             continue
