@@ -99,6 +99,9 @@ class Hooks:
     # (one log record), so the experiment goes on to its next fit. Nothing it returns is a
     # result.
     compile_only: bool = False
+    # compile_only: programs already compiled by `call`, by (name, argument shapes), so a
+    # program called many times at one shape is compiled and reported once.
+    compiled_calls: dict = dataclasses.field(default_factory=dict, repr=False)
     # Memory: train at most this many runs in one program; a fit with more runs trains them
     # group after group (one compile when the groups are equal). Results are identical, since
     # runs are independent; each group has its own checkpoint "<name>.runs<a>-<b>".
@@ -306,14 +309,21 @@ def call(fn: Callable, *args, hooks: Hooks | None = None, name: str = "call"):
     (final evaluation, ablations, theory Monte Carlo), so a compile-only probe
     (Hooks.compile_only) compiles it at the paper's shapes without running it. Then the
     compiled program is reported to hooks.on_program (kind 'call': memory, FLOPs) and the
-    outputs are arrays of their shapes and dtypes, NaN (floats) or 0, not results.
-    `fn` may already be jitted."""
+    outputs are arrays of their shapes and dtypes, NaN (floats) or 0, not results. A
+    program called again at the same shapes (same `name`) is compiled once; its record
+    counts the calls. `fn` may already be jitted."""
     jitted = fn if hasattr(fn, "lower") else jax.jit(fn)
     if hooks is None or not hooks.compile_only:
         return jax.device_get(jitted(*args))
-    rec = program_cost(jitted, args, execute=False, name=name, kind="call")
-    if hooks.on_program is not None:
-        hooks.on_program(rec)
+    leaves, tree = jax.tree_util.tree_flatten(args)
+    sig = (name, str(tree), tuple((np.shape(x), str(jnp.result_type(x))) for x in leaves))
+    if sig in hooks.compiled_calls:
+        hooks.compiled_calls[sig]["calls"] += 1
+    else:
+        rec = program_cost(jitted, args, execute=False, name=name, kind="call", calls=1)
+        hooks.compiled_calls[sig] = rec
+        if hooks.on_program is not None:
+            hooks.on_program(rec)  # the same dict: later calls at these shapes count in it
 
     def blank(s):
         fill = np.nan if jnp.issubdtype(s.dtype, jnp.inexact) else 0

@@ -123,4 +123,4 @@ def test_compile_only_records_get_their_own_table():
     row = [x for x in text.split("Compiled at full size")[1].splitlines()
            if x.startswith("| c |")]  # fmt: skip
     assert row and "| 1 / 1 |" in row[0] and "100.0 GiB" in row[0] and "| no |" in row[0]
-    assert "| final (call) | - | 1 call | not run (compile only) |" in text
+    assert "| final (call) | - | 1 call(s) | not run (compile only) |" in text

@@ -198,8 +198,10 @@ def fit_points(
         hooks=hooks,
     )
     ev = jax.jit(jax.vmap(evaluate))
-    init = ev(jax.jit(jax.vmap(lambda k, h: init_fn(jax.random.split(k)[0], h)))(run_keys, hp), hp)
-    final = ev(params, hp)
+    init_params = train.call(jax.vmap(lambda k, h: init_fn(jax.random.split(k)[0], h)),
+                             run_keys, hp, hooks=hooks, name=f"{name}_init")  # fmt: skip
+    init = train.call(ev, init_params, hp, hooks=hooks, name=f"{name}_eval_init")
+    final = train.call(ev, params, hp, hooks=hooks, name=f"{name}_eval_final")
     out = {
         "acc": final["train_acc"],
         "loss": final["train_loss"],

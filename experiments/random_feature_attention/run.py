@@ -97,23 +97,24 @@ def run(cfg: Config, key: jax.Array, hooks: train.Hooks | None = None) -> dict[s
             if name.startswith("brfa") and not brfa_here:
                 continue
             heads = sweep_heads if (main and name == "rfa") else m.num_heads
-            (tr, y_tr), (va, y_va), (te, y_te) = _features_fn(
+            feats = _features_fn(
                 cfg, num_keys, max(main_sizes) if main else t.context_sweep_samples, name, heads
-            )(keys)
+            )
+            (tr, y_tr), (va, y_va), (te, y_te) = train.call(
+                feats, keys, hooks=hooks, name=f"features_{name}_k{num_keys}"
+            )
             if main and name == "rfa":
                 n_sweep = max(t.sample_sizes)
                 for i_h, h in enumerate(m.head_counts):
                     c = h * (t.dim + 1)
                     if h == m.num_heads:  # the main fit at n_sweep below fills it
                         continue
-                    r = _ridge(
-                        tr[:, :n_sweep, :c],
-                        y_tr[:, :n_sweep],
-                        va[..., :c],
-                        y_va,
-                        te[..., :c],
-                        y_te,
-                        lams,
+                    r = train.call(
+                        _ridge,
+                        *(tr[:, :n_sweep, :c], y_tr[:, :n_sweep], va[..., :c], y_va),
+                        *(te[..., :c], y_te, lams),
+                        hooks=hooks,
+                        name="ridge",
                     )
                     out["err_heads"][:, i_h] = r["test"]
                 tr, va, te = tr[..., :p], va[..., :p], te[..., :p]
@@ -121,7 +122,8 @@ def run(cfg: Config, key: jax.Array, hooks: train.Hooks | None = None) -> dict[s
             if name.startswith("brfa") and not m.context_sweep_brfa:
                 sizes = sorted(t.sample_sizes)
             for n in sizes:
-                r = _ridge(tr[:, :n], y_tr[:, :n], va, y_va, te, y_te, lams)
+                r = train.call(_ridge, tr[:, :n], y_tr[:, :n], va, y_va, te, y_te, lams,
+                               hooks=hooks, name="ridge")  # fmt: skip
                 if n == t.context_sweep_samples:
                     out["err_context"][:, i_m, i_ctx] = r["test"]
                 if main and name == "rfa" and n == max(t.sample_sizes):
@@ -219,7 +221,8 @@ def gradient_descent(cfg, keys, phi_snp, y_sn, phi_te, y_te, lam_rel_s, hooks):
         obj = jnp.mean((a @ w - yc) ** 2) + lam / n * jnp.sum(w**2)
         return w, lam / n, 2 * (e[-1] + lam) / n, obj
 
-    w_cf, lam_n, smooth, obj_cf = jax.jit(jax.vmap(closed_form))(a, yc, lam_rel_s)
+    w_cf, lam_n, smooth, obj_cf = train.call(jax.vmap(closed_form), a, yc, lam_rel_s,
+                                             hooks=hooks, name="gd_closed_form")  # fmt: skip
     hp = {"lam": lam_n, "lr": 1.0 / smooth, "a": a, "y": yc, "a_te": a_te, "y_te": yc_te}
 
     def loss_fn(params, batch, hp):

@@ -154,9 +154,9 @@ def run(cfg: Config, key, hooks=None) -> dict[str, np.ndarray]:
         lambda n, k: nn_task.mean_keys_mse(k, n, max(ns), t.dim, t.eval_samples, t.kind),
         in_axes=(0, None),
     )
-    mean_keys = jax.jit(jax.vmap(lambda k: baseline(jnp.asarray(ns, jnp.float32), k)))(
-        train.seed_keys(base_key, cfg.num_seeds)
-    )
+    mean_keys = train.call(jax.vmap(lambda k: baseline(jnp.asarray(ns, jnp.float32), k)),
+                           train.seed_keys(base_key, cfg.num_seeds), hooks=hooks,
+                           name="mean_keys_baseline")  # fmt: skip
     per_point = {  # [seed] arrays, so summary.json lists their mean, std and stderr
         f"test_mse_L{depth}_c{budget}_r{r}": mse[:, i, j, k]
         for i, depth in enumerate(m.depths)

@@ -322,7 +322,7 @@ def run(cfg: Config, key, hooks=None) -> dict[str, np.ndarray]:
                     name, hooks)  # fmt: skip
                 row.append(acc)
                 if kind == "softmax" and wi == 0:
-                    out.update(_softmax_maps(cfg, model, params, keys, hp, shape, variants))
+                    out.update(_softmax_maps(cfg, model, params, keys, hp, shape, variants, hooks))
             accs.append(np.stack(row, 1))  # [S, n, L, I, logs]
         acc = np.stack(accs, 1)  # [S, W, n, L, I, logs]
         out[f"{kind}_acc"] = acc
@@ -342,12 +342,13 @@ def run(cfg: Config, key, hooks=None) -> dict[str, np.ndarray]:
     return out
 
 
-def _softmax_maps(cfg, model, params, keys, hp, shape, variants):
+def _softmax_maps(cfg, model, params, keys, hp, shape, variants, hooks=None):
     """N1/F4: attention statistics at init and after training, per seed and init (lr 0)."""
     sample, _ = task_sampler(cfg)
     inputs, targets = sample(jax.random.key(12345), min(cfg.task.eval_batch, cfg.task.eval_chunk))
     init_fn = _init_fn(model, inputs[:2], variants)
-    init_params = jax.jit(jax.vmap(lambda k, h: init_fn(jax.random.split(k)[0], h)))(keys, hp)
+    init_params = train.call(jax.vmap(lambda k, h: init_fn(jax.random.split(k)[0], h)), keys, hp,
+                             hooks=hooks, name="softmax_maps_init")  # fmt: skip
     t = cfg.task
     width = t.num_keys if t.format == "stacked" else t.vocab
     # The prompts are arguments, not closed-over constants (XLA constant-folded them).
@@ -355,7 +356,8 @@ def _softmax_maps(cfg, model, params, keys, hp, shape, variants):
                              in_axes=(0, None, None)))  # fmt: skip
     res = {}
     for when, prm in (("init", init_params), ("final", params)):
-        self_mass, match_mass, one_map = train.unflatten_runs(stats(prm, inputs, targets), shape)
+        got = train.call(stats, prm, inputs, targets, hooks=hooks, name=f"softmax_maps_{when}")
+        self_mass, match_mass, one_map = train.unflatten_runs(got, shape)
         res[f"attn_self_{when}"] = self_mass[:, 0]  # [S, I]
         res[f"attn_match_{when}"] = match_mass[:, 0]
         res[f"attn_map_{when}"] = one_map[:, 0]  # [S, I, T, T]
