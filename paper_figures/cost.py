@@ -177,8 +177,14 @@ def project_compiled(rec: dict) -> dict:
         gpu32 += n * max(p["flops"] / GPU_SPEC["f32_flops"], p["bytes_accessed"] / bw)
         gpu16 += n * max(p["flops"] / GPU_SPEC["bf16_flops"], p["bytes_accessed"] / bw)
     peak = _peak(progs)
-    return dict(rec, peak_bytes=peak, total_flops=flops, gpu_f32_s=gpu32, gpu_bf16_s=gpu16,
-                fits_one_gpu=peak < GPU_SPEC["memory_bytes"])  # fmt: skip
+    out = dict(rec, peak_bytes=peak, total_flops=flops, gpu_f32_s=gpu32, gpu_bf16_s=gpu16,
+               fits_one_gpu=peak < GPU_SPEC["memory_bytes"])  # fmt: skip
+    fits = [p for p in progs if p.get("kind") != "call"]
+    if not out["fits_one_gpu"] and fits:  # runs per program that fit, memory linear in runs
+        per_run = max(_peak([p]) / p["num_runs"] for p in fits)
+        total = max(p["num_runs"] for p in fits)
+        out["gpu_group"] = max(1, min(total, int(0.9 * GPU_SPEC["memory_bytes"] // per_run)))
+    return out
 
 
 def _projected(rec: dict) -> dict:
@@ -324,6 +330,9 @@ def markdown(records: list[dict], preset: str, when: str) -> str:
                 continue
             calls = sum(p.get("kind") == "call" for p in c["programs"])
             fits = "yes" if c["fits_one_gpu"] else "no"
+            if c.get("gpu_group"):
+                fits = (f"no as one program; yes with --max_runs_per_program={c['gpu_group']} "
+                        "(estimate: memory taken as linear in runs)")  # fmt: skip
             lines.append(
                 f"| {stem} | {len(c['programs']) - calls} / {calls} | {_b(c['peak_bytes'])} | "
                 f"{c['total_flops']:.2e} | {_t(c['gpu_f32_s'])} / {_t(c['gpu_bf16_s'])} | "
@@ -446,7 +455,9 @@ def main(argv):
         elif "compiled" in old:  # a few-step probe keeps the compile-only record
             rec["compiled"] = old["compiled"]
         previous[stem] = _projected(rec)
-        logging.info("[%d/%d] %s: %s in %.0f s", i, len(stems), stem, rec["status"],
+        status = rec["compiled"]["status"] if flags.FLAGS.compile_only else rec["status"]
+        logging.info("[%d/%d] %s%s: %s in %.0f s", i, len(stems), stem,
+                     " (compile only)" if flags.FLAGS.compile_only else "", status,
                      time.time() - t0)  # fmt: skip
         _write(previous, known, json_path)  # after every probe: an interrupted report keeps it
     logging.info("wrote %s and PAPER_SCALE.md", json_path)
