@@ -180,7 +180,9 @@ def project_compiled(rec: dict) -> dict:
     out = dict(rec, peak_bytes=peak, total_flops=flops, gpu_f32_s=gpu32, gpu_bf16_s=gpu16,
                fits_one_gpu=peak < GPU_SPEC["memory_bytes"])  # fmt: skip
     fits = [p for p in progs if p.get("kind") != "call"]
-    if not out["fits_one_gpu"] and fits:  # runs per program that fit, memory linear in runs
+    calls_fit = _peak([p for p in progs if p.get("kind") == "call"]) < GPU_SPEC["memory_bytes"]
+    # Runs per program that fit, memory linear in runs (a call is not grouped: no advice).
+    if not out["fits_one_gpu"] and fits and calls_fit:
         per_run = max(_peak([p]) / p["num_runs"] for p in fits)
         total = max(p["num_runs"] for p in fits)
         out["gpu_group"] = max(1, min(total, int(0.9 * GPU_SPEC["memory_bytes"] // per_run)))

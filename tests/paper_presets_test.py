@@ -167,3 +167,14 @@ def test_compile_only_records_get_their_own_table():
            if x.startswith("| c |")]  # fmt: skip
     assert row and "| 1 / 1 |" in row[0] and "100.0 GiB" in row[0] and "| no |" in row[0]
     assert "| final (call) | - | 1 call(s) | not run (compile only) |" in text
+    # A fit too large as one program (and calls that fit): the runs per program that fit.
+    big = cost.project_compiled(
+        {
+            "stem": "g",
+            "status": "ok",
+            "run_s": 1.0,
+            "programs": [dict(fit, num_runs=8, temp_bytes=150 * gib)],
+        }
+    )
+    assert big["gpu_group"] == int(0.9 * cost.GPU_SPEC["memory_bytes"] // (150 * gib / 8))
+    assert "gpu_group" not in compiled  # the call does not fit: grouping runs cannot help
