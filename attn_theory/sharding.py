@@ -82,6 +82,17 @@ def shard_runs(tree, mesh: Mesh):
     return jax.tree_util.tree_map(put, tree)
 
 
+def abstract_runs(shapes, mesh: Mesh):
+    """Shape structs placed like `shard_runs` would place arrays of these shapes (leading
+    axis over 'data'; scalars replicated), to compile a program without its inputs."""
+
+    def put(s):
+        spec = P(DATA_AXIS) if len(s.shape) else P()
+        return jax.ShapeDtypeStruct(s.shape, s.dtype, sharding=NamedSharding(mesh, spec))
+
+    return jax.tree_util.tree_map(put, shapes)
+
+
 def gather(tree):
     """Fetches a (possibly sharded, possibly multi-process) tree to host numpy arrays."""
     if jax.process_count() == 1:

@@ -14,6 +14,7 @@ Usage:
 from __future__ import annotations
 
 import dataclasses
+import functools
 import itertools
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -93,11 +94,11 @@ class Hooks:
     # report each fit's compiled one-step program (memory, FLOPs, seconds per step).
     max_steps: int | None = None
     on_program: Callable[[dict], None] | None = None
-    # Paper-scale compile checks: every fit builds its initial state, compiles its one-step
-    # (and step + evaluation) program at full size and reports it to on_program without
-    # running it, then returns the initial params and a NaN history of the right shapes
-    # (one log record), so the experiment goes on to its next fit. Nothing it returns is a
-    # result.
+    # Paper-scale compile checks: every fit compiles its initialisation (a 'call' record
+    # "<name>_init") and its one-step (and step + evaluation) program at full size and
+    # reports them to on_program without running them, then returns NaN params and a NaN
+    # history of the right shapes (one log record), so the experiment goes on to its next
+    # fit. Nothing it returns is a result.
     compile_only: bool = False
     # compile_only: programs already compiled by `call`, by (name, argument shapes), so a
     # program called many times at one shape is compiled and reported once.
@@ -221,9 +222,15 @@ def fit(
     # over 'data'), so every chunk of one length runs the one program compiled for the
     # first. (Sharded over 2 XLA CPU devices, an init with LAPACK SVDs inside a vmap, the
     # mimetic attention init, deadlocked: jax 0.10.2, tests/mixers_test.py.)
-    params, opt_state = sharding.shard_runs(
-        sharding.gather(jax.jit(jax.vmap(init_one))(keys, hp)), mesh
-    )
+    init_program = jax.jit(jax.vmap(init_one))
+    if hooks.compile_only:  # compiled, not run: the programs below see its output shapes
+        init_rec = program_cost(init_program, (keys, hp), execute=False, kind="call",
+                                name=f"{name}_init", calls=1)  # fmt: skip
+        if hooks.on_program is not None:
+            hooks.on_program(init_rec)
+        params, opt_state = sharding.abstract_runs(jax.eval_shape(init_program, keys, hp), mesh)
+    else:
+        params, opt_state = sharding.shard_runs(sharding.gather(init_program(keys, hp)), mesh)
     keys, hp = sharding.shard_runs((keys, hp), mesh)
     history: dict[str, list] = {}
     step = 0
@@ -265,7 +272,7 @@ def fit(
             history = {"step": np.array([num_steps])}
             history.update({k: np.full((*v.shape, 1), np.nan, np.float32)
                             for k, v in metrics.items()})  # fmt: skip
-            return sharding.gather(params), history
+            return _blank(params), history
     # A capped fit (hooks.max_steps, paper-scale probes) stops early; its history is short.
     stop = num_steps if hooks.max_steps is None else min(num_steps, step + hooks.max_steps)
     chunks: dict[int, Callable] = {}
@@ -325,11 +332,17 @@ def call(fn: Callable, *args, hooks: Hooks | None = None, name: str = "call"):
         if hooks.on_program is not None:
             hooks.on_program(rec)  # the same dict: later calls at these shapes count in it
 
+    return _blank(jax.eval_shape(jitted, *args))
+
+
+def _blank(shapes):
+    """Host arrays of the shapes and dtypes of a tree of shape structs: NaN (floats) or 0."""
+
     def blank(s):
         fill = np.nan if jnp.issubdtype(s.dtype, jnp.inexact) else 0
         return np.full(s.shape, fill, s.dtype)
 
-    return jax.tree_util.tree_map(blank, jax.eval_shape(jitted, *args))
+    return jax.tree_util.tree_map(blank, shapes)
 
 
 def run_groups(num_runs: int, max_runs: int) -> list[tuple[int, int]]:
@@ -340,6 +353,14 @@ def run_groups(num_runs: int, max_runs: int) -> list[tuple[int, int]]:
     n = -(-num_runs // max_runs)
     bounds = [round(i * num_runs / n) for i in range(n + 1)]
     return list(zip(bounds[:-1], bounds[1:], strict=True))
+
+
+def _group_record(report, name: str, num_groups: int, total_runs: int, rec: dict) -> None:
+    """Reports a group's program for the whole fit: the count of groups (whose programs are
+    the first one's, resized), or, for a compile-only init, the count of its calls."""
+    if rec.get("kind") == "call":
+        return report(dict(rec, name=f"{name}_init", calls=num_groups))
+    return report(dict(rec, name=name, num_groups=num_groups, total_runs=total_runs))
 
 
 def _fit_in_groups(
@@ -354,9 +375,8 @@ def _fit_in_groups(
         # The first group's programs stand for all (cost reports scale them by the count).
         on_program = None
         if hooks.on_program is not None and i == 0:
-            on_program = lambda rec: hooks.on_program(  # noqa: E731
-                dict(rec, name=name, num_groups=len(groups), total_runs=keys.shape[0])
-            )
+            on_program = functools.partial(_group_record, hooks.on_program, name, len(groups),
+                                           keys.shape[0])  # fmt: skip
         if hooks.compile_only and i > 0:  # the first group's program stands for all
             params_out.append(
                 jax.tree_util.tree_map(

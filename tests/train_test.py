@@ -281,20 +281,21 @@ def test_capped_fit_stops_early_and_reports_its_programs():
 
 
 def test_compile_only_fit_and_call_compile_at_full_size_and_run_nothing():
-    """Hooks.compile_only: a fit reports its compiled programs without executing them and
-    returns its initial params with a NaN history of the right shapes (groups: the first
-    group's program stands for all); train.call compiles and returns NaN outputs."""
+    """Hooks.compile_only: a fit compiles its initialisation and its step programs without
+    executing them and returns NaN params and a NaN history of the right shapes (groups:
+    the first group's programs stand for all); train.call compiles and returns NaN outputs."""
     programs = []
     hooks = train.Hooks(compile_only=True, on_program=programs.append)
     log_fn = lambda params, hp: {"w0": params["w"][0], "pair": params["w"][:2]}  # noqa: E731
     keys = train.seed_keys(jax.random.key(0), 3)
-    init = jax.vmap(lambda k: _problem()["init_fn"](jax.random.split(k)[0], {}))(keys)
     params, hist = _fit(keys, hooks=hooks, log_fn=log_fn)
-    np.testing.assert_allclose(params["w"], init["w"], rtol=1e-6)  # not trained
+    assert params["w"].shape == (3, 4) and np.isnan(params["w"]).all()  # nothing ran
     assert list(hist["step"]) == [60]
     assert hist["loss"].shape == (3, 1) and hist["pair"].shape == (3, 2, 1)
     assert np.isnan(hist["loss"]).all() and np.isnan(hist["w0"]).all()
-    (rec,) = programs
+    init, rec = programs
+    assert init["kind"] == "call" and init["name"] == "train_init" and init["calls"] == 1
+    assert init["output_bytes"] > 0 and init["seconds_per_call"] is None
     assert rec["seconds_per_call"] is None and "error" not in rec and rec["flops"] > 0
     assert rec["log"]["seconds_per_call"] is None and rec["num_runs"] == 3
 
@@ -302,7 +303,8 @@ def test_compile_only_fit_and_call_compile_at_full_size_and_run_nothing():
     grouped = train.Hooks(compile_only=True, on_program=programs.append, max_runs_per_program=2)
     params, hist = _fit(keys, hooks=grouped, log_fn=log_fn)
     assert params["w"].shape == (3, 4) and hist["loss"].shape == (3, 1)
-    assert len(programs) == 1 and programs[0]["num_groups"] == 2
+    init, rec = programs  # one init per group, the first group's step program for both
+    assert init["name"] == "train_init" and init["calls"] == 2 and rec["num_groups"] == 2
 
     def heavy(x):
         return {"sum": jnp.sum(x @ x.T), "argmax": jnp.argmax(x, -1)}
