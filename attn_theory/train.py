@@ -103,6 +103,15 @@ class Hooks:
     # compile_only: programs already compiled by `call`, by (name, argument shapes), so a
     # program called many times at one shape is compiled and reported once.
     compiled_calls: dict = dataclasses.field(default_factory=dict, repr=False)
+    # compile_only within a time budget (the slow-tier probes): once compiling has taken
+    # compile_budget_s seconds, later programs are only traced at full size (jax.eval_shape:
+    # every shape and dtype checked; no XLA compile, no memory figures, no record).
+    # compile_stats counts {"seconds", "compiled", "traced"} over the whole run (shared by
+    # the hooks of a fit's groups).
+    compile_budget_s: float | None = None
+    compile_stats: dict = dataclasses.field(
+        default_factory=lambda: {"seconds": 0.0, "compiled": 0, "traced": 0}, repr=False
+    )
     # Memory: train at most this many runs in one program; a fit with more runs trains them
     # group after group (one compile when the groups are equal). Results are identical, since
     # runs are independent; each group has its own checkpoint "<name>.runs<a>-<b>".
@@ -224,10 +233,14 @@ def fit(
     # mimetic attention init, deadlocked: jax 0.10.2, tests/mixers_test.py.)
     init_program = jax.jit(jax.vmap(init_one))
     if hooks.compile_only:  # compiled, not run: the programs below see its output shapes
-        init_rec = program_cost(init_program, (keys, hp), execute=False, kind="call",
-                                name=f"{name}_init", calls=1)  # fmt: skip
-        if hooks.on_program is not None:
-            hooks.on_program(init_rec)
+        if _past_compile_budget(hooks):
+            hooks.compile_stats["traced"] += 1  # by the eval_shape below
+        else:
+            init_rec = program_cost(init_program, (keys, hp), execute=False, kind="call",
+                                    name=f"{name}_init", calls=1)  # fmt: skip
+            _count_compiled(hooks, init_rec)
+            if hooks.on_program is not None:
+                hooks.on_program(init_rec)
         params, opt_state = sharding.abstract_runs(jax.eval_shape(init_program, keys, hp), mesh)
     else:
         params, opt_state = sharding.shard_runs(sharding.gather(init_program(keys, hp)), mesh)
@@ -257,18 +270,26 @@ def fit(
         info = dict(name=name, num_steps=num_steps, log_every=log_every, num_runs=num_runs)
         run = not hooks.compile_only
         step_fn = jit_chunk(1, sample_fn, loss_fn, optimizer_fn, None)
-        rec = program_cost(step_fn, args, execute=run, **info)
-        if log_fn is not None:  # one step plus the evaluation run at every log
-            log_chunk = jit_chunk(1, sample_fn, loss_fn, optimizer_fn, log_fn)
-            rec["log"] = program_cost(log_chunk, args, execute=run)
-        if hooks.on_program is not None:
-            hooks.on_program(rec)
-        for what, r in (("one step", rec), ("one step with its evaluation", rec.get("log"))):
-            if r is not None and "error" in r:
-                raise MemoryError(f"[{name}] compiled, but {what} does not fit in this "
-                                  f"device's memory: {r['error']}")  # fmt: skip
+        # One step plus the evaluation run at every log.
+        log_chunk = jit_chunk(1, sample_fn, loss_fn, optimizer_fn, log_fn) if log_fn else None
+        if _past_compile_budget(hooks):  # traced at full size, not compiled
+            for program in (step_fn, log_chunk):
+                if program is not None:
+                    jax.eval_shape(program, *args)
+                    hooks.compile_stats["traced"] += 1
+        else:
+            rec = program_cost(step_fn, args, execute=run, **info)
+            if log_chunk is not None:
+                rec["log"] = program_cost(log_chunk, args, execute=run)
+            _count_compiled(hooks, rec, rec.get("log"))
+            if hooks.on_program is not None:
+                hooks.on_program(rec)
+            for what, r in (("one step", rec), ("one step with its evaluation", rec.get("log"))):
+                if r is not None and "error" in r:
+                    raise MemoryError(f"[{name}] compiled, but {what} does not fit in this "
+                                      f"device's memory: {r['error']}")  # fmt: skip
         if hooks.compile_only:
-            metrics = jax.eval_shape(log_chunk if log_fn is not None else step_fn, *args)[2]
+            metrics = jax.eval_shape(log_chunk or step_fn, *args)[2]
             history = {"step": np.array([num_steps])}
             history.update({k: np.full((*v.shape, 1), np.nan, np.float32)
                             for k, v in metrics.items()})  # fmt: skip
@@ -326,13 +347,29 @@ def call(fn: Callable, *args, hooks: Hooks | None = None, name: str = "call"):
     sig = (name, str(tree), tuple((np.shape(x), str(jnp.result_type(x))) for x in leaves))
     if sig in hooks.compiled_calls:
         hooks.compiled_calls[sig]["calls"] += 1
+    elif _past_compile_budget(hooks):
+        hooks.compile_stats["traced"] += 1  # by the eval_shape below
     else:
         rec = program_cost(jitted, args, execute=False, name=name, kind="call", calls=1)
+        _count_compiled(hooks, rec)
         hooks.compiled_calls[sig] = rec
         if hooks.on_program is not None:
             hooks.on_program(rec)  # the same dict: later calls at these shapes count in it
 
     return _blank(jax.eval_shape(jitted, *args))
+
+
+def _past_compile_budget(hooks: Hooks) -> bool:
+    """compile_only with a compile budget that is spent: trace programs, do not compile."""
+    budget = hooks.compile_budget_s
+    return hooks.compile_only and budget is not None and hooks.compile_stats["seconds"] >= budget
+
+
+def _count_compiled(hooks: Hooks, *records: dict | None) -> None:
+    for rec in records:
+        if rec is not None:
+            hooks.compile_stats["seconds"] += rec["compile_s"]
+            hooks.compile_stats["compiled"] += 1
 
 
 def _blank(shapes):

@@ -19,11 +19,12 @@ Writes paper_figures/PAPER_SCALE.md and paper_figures/paper_scale.json. Experime
 probe exceeds --timeout_s are reported as such, with what finished.
 
 --compile_only (train.Hooks.compile_only) runs nothing at full size: every training fit's
-step and step+evaluation programs, and every program a run calls through `train.call`
-(final evaluations, ablations), are compiled at the paper's shapes and their memory and
-FLOPs recorded; fits return their initial parameters. It answers "does every paper program
-compile, and does it fit one GPU?" for the presets whose few-step probe takes too long on
-a CPU; its records are kept beside the few-step probe's (key "compiled").
+initialisation, step and step+evaluation programs, and every program a run calls through
+`train.call` (final evaluations, ablations), are compiled at the paper's shapes and their
+memory and FLOPs recorded; fits return NaN parameters of the right shapes. It answers
+"does every paper program compile, and does it fit one GPU?" for the presets whose
+few-step probe takes too long on a CPU; its records are kept beside the few-step probe's
+(key "compiled").
 """
 
 from __future__ import annotations
@@ -58,12 +59,15 @@ PROBE_GROUPS = {"rank_vs_heads": 5, "recall_ssm": 2}
 
 
 def probe(stem: str, preset: str, max_steps: int, stream: str | None = None,
-          max_runs: int | None = None, compile_only: bool = False) -> dict:  # fmt: skip
+          max_runs: int | None = None, compile_only: bool = False,
+          compile_budget_s: float | None = None) -> dict:  # fmt: skip
     """Runs `stem`'s preset with capped fits; returns the per-program records and timings.
 
     With `stream` (a path), every program record is also appended there as one JSON line
     the moment it is measured, so a probe stopped by its time limit still reports the
-    programs it compiled."""
+    programs it compiled. With compile_only and `compile_budget_s`, programs past that many
+    seconds of compiling are traced at full size, not compiled (train.Hooks); the record's
+    "compile_stats" counts both."""
     os.environ.setdefault("MPLBACKEND", "Agg")
     import jax
     import matplotlib.pyplot as plt
@@ -82,7 +86,8 @@ def probe(stem: str, preset: str, max_steps: int, stream: str | None = None,
                 f.write(json.dumps(rec) + "\n")
 
     hooks = train.Hooks(max_steps=max_steps, on_program=on_program,
-                        max_runs_per_program=max_runs, compile_only=compile_only)  # fmt: skip
+                        max_runs_per_program=max_runs, compile_only=compile_only,
+                        compile_budget_s=compile_budget_s)  # fmt: skip
     t0 = time.time()
     out = exp.run(cfg, jax.random.key(cfg.seed), hooks=hooks)
     out = {k: jax.device_get(v) for k, v in out.items()}
@@ -102,6 +107,7 @@ def probe(stem: str, preset: str, max_steps: int, stream: str | None = None,
         "max_steps": max_steps,
         "max_runs_per_program": max_runs,
         "compile_only": compile_only,
+        "compile_stats": dict(hooks.compile_stats) if compile_only else None,
     }
 
 

@@ -44,7 +44,7 @@ def _errors(o_nv, v_nv):
     return jnp.mean((o_nv - v_nv) ** 2), jnp.mean(jnp.sign(o_nv) != v_nv)
 
 
-def per_dim(cfg, keys, d_k):
+def per_dim(cfg, keys, d_k, hooks=None):
     """For one d_k (one compiled program): the Hebbian relative and bit error for each N in
     ratios * d_k ([S, |ratios|] each; None unless d_k in dims) and P(all N d_v bits right)
     for N = 1..N_max as items are added ([S, N_max]; None unless d_k in capacity_dims)."""
@@ -83,10 +83,10 @@ def per_dim(cfg, keys, d_k):
             out["recall"] = jnp.mean(ok.astype(jnp.float32), 0)
         return out
 
-    return jax.jit(jax.vmap(per_seed))(keys)
+    return train.call(jax.vmap(per_seed), keys, hooks=hooks, name=f"per_dim_dk{d_k}")
 
 
-def delta_vs_hebbian(cfg, keys):
+def delta_vs_hebbian(cfg, keys, hooks=None):
     """Relative error after delta_epochs, after one epoch, and Hebbian: [S, |items|, 3].
 
     One compiled program for every N: the keys are the first N of max(items), and the delta
@@ -116,10 +116,10 @@ def delta_vs_hebbian(cfg, keys):
             lambda n: jax.vmap(one, (0, None))(keys_t, n).mean(0), jnp.asarray(m.delta_items)
         )
 
-    return jax.jit(jax.vmap(per_seed))(keys)
+    return train.call(jax.vmap(per_seed), keys, hooks=hooks, name="delta_vs_hebbian")
 
 
-def hypothesis(cfg, keys):
+def hypothesis(cfg, keys, hooks=None):
     """Depth (residual sum; un-normalized chain) and head redundancy (fixed d_k; fixed width).
 
     Every memory is padded to one shape (keys zero beyond their d_k, heads masked beyond H)
@@ -171,7 +171,7 @@ def hypothesis(cfg, keys):
         outs = jax.vmap(one)(jax.random.split(key, t.hyp_trials))
         return tuple(o.mean(0) for o in outs)
 
-    res, chain, hk, hw = jax.jit(jax.vmap(per_seed))(keys)
+    res, chain, hk, hw = train.call(jax.vmap(per_seed), keys, hooks=hooks, name="hypothesis")
     idx = np.asarray(t.depth_layers) - 1
     return {
         "depth_residual": res[:, idx],
@@ -182,14 +182,15 @@ def hypothesis(cfg, keys):
 
 
 def run(cfg: Config, key: jax.Array, hooks=None) -> dict[str, np.ndarray]:
-    del hooks  # nothing is trained with an optimizer
+    # Nothing is trained with an optimizer; every program goes through train.call (hooks:
+    # compiled, not run, by a compile-only probe).
     seeds = train.seed_keys(key, cfg.num_seeds)
     part = {
         name: jax.vmap(lambda k, i=i: jax.random.fold_in(k, i))(seeds)
         for i, name in enumerate(("law", "capacity", "delta", "hyp"))
     }
     per = {
-        d: per_dim(cfg, part["law"], d)
+        d: per_dim(cfg, part["law"], d, hooks)
         for d in sorted(set(cfg.task.dims) | set(cfg.task.capacity_dims))
     }
     out = {
@@ -198,8 +199,8 @@ def run(cfg: Config, key: jax.Array, hooks=None) -> dict[str, np.ndarray]:
     }
     for d in cfg.task.capacity_dims:
         out[f"recall_all_dk{d}"] = np.asarray(per[d]["recall"])
-    out["delta_errors"] = np.asarray(delta_vs_hebbian(cfg, part["delta"]))
-    out.update({k: np.asarray(v) for k, v in hypothesis(cfg, part["hyp"]).items()})
+    out["delta_errors"] = np.asarray(delta_vs_hebbian(cfg, part["delta"], hooks))
+    out.update({k: np.asarray(v) for k, v in hypothesis(cfg, part["hyp"], hooks).items()})
     n_items = np.asarray([item_counts(cfg, d) for d in cfg.task.dims])
     out["const_items"] = n_items  # [|dims|, |ratios|]: N of each error-law cell
     # Measured capacities per seed [S, |capacity_dims|] and [S, |dims|] (claims pool them too).

@@ -348,7 +348,7 @@ def _softmax_maps(cfg, model, params, keys, hp, shape, variants, hooks=None):
     inputs, targets = sample(jax.random.key(12345), min(cfg.task.eval_batch, cfg.task.eval_chunk))
     init_fn = _init_fn(model, inputs[:2], variants)
     init_params = train.call(jax.vmap(lambda k, h: init_fn(jax.random.split(k)[0], h)), keys, hp,
-                             hooks=hooks, name="softmax_maps_init")  # fmt: skip
+                             hooks=hooks, name="softmax_maps_init_params")  # fmt: skip
     t = cfg.task
     width = t.num_keys if t.format == "stacked" else t.vocab
     # The prompts are arguments, not closed-over constants (XLA constant-folded them).
