@@ -45,7 +45,7 @@ def _inputs(key, n, h, d):
     return tuple(jax.random.normal(k, shape, jnp.float32) for k in (kq, kk, kv, kg))
 
 
-def _errors(cfg: Config, keys) -> np.ndarray:
+def _errors(cfg: Config, keys, hooks: train.Hooks | None = None) -> np.ndarray:
     """Max relative errors [S, |check_lens|, 2 (causal), 2 (residual), 4 (out, dq, dk, dv)]."""
     h, d = cfg.task.heads, cfg.task.head_dim
     out = np.zeros((len(keys), len(cfg.task.check_lens), 2, len(RESIDUALS), 4))
@@ -59,7 +59,8 @@ def _errors(cfg: Config, keys) -> np.ndarray:
                     o, pullback = jax.vjp(f, q, k, v)
                     return (q, k, v, g), (o, *pullback(g))
 
-                inputs, got = jax.jit(jax.vmap(value_and_grads))(keys)
+                inputs, got = train.call(jax.vmap(value_and_grads), keys, hooks=hooks,
+                                         name=f"errors_n{n}_causal{c}_{residual}")  # fmt: skip
                 for s in range(len(keys)):  # float64 NumPy reference: host-side, per seed
                     want = ref.attention_and_grads(*(x[s] for x in inputs), causal=causal)
                     out[s, i, c, r] = [ref.max_rel_err(a[s], b)
@@ -68,14 +69,14 @@ def _errors(cfg: Config, keys) -> np.ndarray:
 
 
 def run(cfg: Config, key: jax.Array, hooks: train.Hooks | None = None) -> dict[str, np.ndarray]:
-    del hooks  # nothing is trained
+    # Nothing is trained; the exactness programs go through train.call (hooks).
     t = cfg.task
     temp = [[memory_probe.temp_bytes(impl, mode, n, t.head_dim) for impl, mode in MEMORY_COLUMNS]
             for n in t.memory_lens]  # fmt: skip
     rss = [memory_probe.rss_rise(impl, mode, t.rss_len, t.head_dim) if t.rss_len else np.nan
            for impl, mode in RSS_COLUMNS]  # fmt: skip
     return {
-        "rel_err": _errors(cfg, train.seed_keys(key, cfg.num_seeds)),
+        "rel_err": _errors(cfg, train.seed_keys(key, cfg.num_seeds), hooks),
         # Compiled sizes and the RSS probe do not depend on the seed (no [seed] axis).
         "const_memory_lens": np.asarray(t.memory_lens),
         "const_temp_bytes": np.asarray(temp, np.float64),  # [|memory_lens|, MEMORY_COLUMNS]
