@@ -325,9 +325,11 @@ def markdown(records: list[dict], preset: str, when: str) -> str:
     if compiled:
         lines += ["", "## Compiled at full size, nothing run (`--compile_only`)", "",
                   "Every training fit's step and step+evaluation programs and every program "
-                  "the run calls through `train.call` (final evaluations, ablations) compiled "
-                  "at the paper's shapes on this CPU; work outside jitted calls (numpy, "
-                  "Python loops) still ran.", "",
+                  "the run calls through `train.call` (initialisations, final evaluations, "
+                  "ablations: the calls column) compiled at the paper's shapes on this CPU; "
+                  "work outside jitted calls (numpy, Python loops) still ran. The "
+                  "rank_vs_heads and memorization_capacity records are older: their fits' "
+                  "initialisations ran instead (not in the calls column).", "",
                   "| experiment | compiled programs (fits / calls) | peak memory / device | "
                   "total FLOPs | GPU estimate f32 / bf16 (roofline) | fits one GPU? | "
                   "compile-only probe |", "|---|---|---|---|---|---|---|"]  # fmt: skip

@@ -24,3 +24,14 @@ def pytest_configure(config):
 
     if "not slow" in (config.option.markexpr or ""):
         golden.use_fast_compiles()
+
+
+def pytest_collection_modifyitems(config, items):
+    """`--dist loadgroup` (the slow tier in .ci/run): each module's tests stay on one worker
+    (a claim module's quick run is a module-scoped fixture, run once), except the paper-preset
+    probes, independent minutes-long tests that are spread over the workers to balance them."""
+    import pytest
+
+    for item in items:
+        if item.module.__name__ != "tests.paper_presets_test":
+            item.add_marker(pytest.mark.xdist_group(item.module.__name__))

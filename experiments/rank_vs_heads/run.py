@@ -144,12 +144,18 @@ def run(cfg: Config, key, hooks=None) -> dict[str, np.ndarray]:
     eye = np.eye(t.dim)
     cos = np.einsum("sde,de->s", w, eye) / (np.linalg.norm(w, axis=(1, 2)) * np.sqrt(t.dim))
 
-    fact1, hard = theory.fact1_curve(
-        train.seed_keys(fact_key, cfg.num_seeds), th.betas, t.dim, t.num_keys, th.fact1_samples
-    )
-    rf = theory.random_rank1_curve(
-        rf_key, cfg.num_seeds, th.rf_dims, th.rf_heads, th.rf_table_samples
-    )
+    fact1, hard = train.call(
+        lambda k: theory.fact1_curve(k, th.betas, t.dim, t.num_keys, th.fact1_samples),
+        train.seed_keys(fact_key, cfg.num_seeds), hooks=hooks, name="fact1_curve",
+    )  # fmt: skip
+    if hooks is not None and hooks.compile_only:
+        # Host float64 solves (H up to 4096 heads), not one program: a compile-only probe
+        # leaves them out (minutes at the paper's sizes on a CPU).
+        rf = np.full((cfg.num_seeds, len(th.rf_dims), len(th.rf_heads)), np.nan)
+    else:
+        rf = theory.random_rank1_curve(
+            rf_key, cfg.num_seeds, th.rf_dims, th.rf_heads, th.rf_table_samples
+        )
     baseline = jax.vmap(
         lambda n, k: nn_task.mean_keys_mse(k, n, max(ns), t.dim, t.eval_samples, t.kind),
         in_axes=(0, None),
