@@ -272,11 +272,8 @@ def fit(
         step_fn = jit_chunk(1, sample_fn, loss_fn, optimizer_fn, None)
         # One step plus the evaluation run at every log.
         log_chunk = jit_chunk(1, sample_fn, loss_fn, optimizer_fn, log_fn) if log_fn else None
-        if _past_compile_budget(hooks):  # traced at full size, not compiled
-            for program in (step_fn, log_chunk):
-                if program is not None:
-                    jax.eval_shape(program, *args)
-                    hooks.compile_stats["traced"] += 1
+        if _past_compile_budget(hooks):  # traced at full size (the eval_shape below; the
+            hooks.compile_stats["traced"] += 1  # step+evaluation program holds the step)
         else:
             rec = program_cost(step_fn, args, execute=run, **info)
             if log_chunk is not None:
