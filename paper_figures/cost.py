@@ -170,6 +170,7 @@ def project_compiled(rec: dict) -> dict:
     """Totals of a compile-only probe: peak memory over every compiled program (training
     step, step + evaluation, and `train.call` programs), training FLOPs (per step x steps x
     groups) plus one execution of each call program, and the GPU roofline of those."""
+    rec = {k: v for k, v in rec.items() if k not in ("gpu_group", "one_run_bytes", "one_run_fit")}
     progs = rec.get("programs") or []
     flops = gpu32 = gpu16 = 0.0
     bw = GPU_SPEC["bandwidth"]
@@ -189,9 +190,12 @@ def project_compiled(rec: dict) -> dict:
     calls_fit = _peak([p for p in progs if p.get("kind") == "call"]) < GPU_SPEC["memory_bytes"]
     # Runs per program that fit, memory linear in runs (a call is not grouped: no advice).
     if not out["fits_one_gpu"] and fits and calls_fit:
-        per_run = max(_peak([p]) / p["num_runs"] for p in fits)
+        per_run, name = max((_peak([p]) / p["num_runs"], p["name"]) for p in fits)
         total = max(p["num_runs"] for p in fits)
-        out["gpu_group"] = max(1, min(total, int(0.9 * GPU_SPEC["memory_bytes"] // per_run)))
+        if per_run <= 0.9 * GPU_SPEC["memory_bytes"]:
+            out["gpu_group"] = min(total, int(0.9 * GPU_SPEC["memory_bytes"] // per_run))
+        else:  # no grouping of runs helps: one run alone is larger than the GPU
+            out["one_run_bytes"], out["one_run_fit"] = per_run, name
     return out
 
 
@@ -343,6 +347,11 @@ def markdown(records: list[dict], preset: str, when: str) -> str:
             if c.get("gpu_group"):
                 fits = (f"no as one program; yes with --max_runs_per_program={c['gpu_group']} "
                         "(estimate: memory taken as linear in runs)")  # fmt: skip
+            elif c.get("one_run_bytes"):
+                fits = (f"no, not even one run per program: one run of {c['one_run_fit']} "
+                        f"needs {_b(c['one_run_bytes'])} (estimate: memory taken as linear "
+                        "in runs); it needs its batch split over devices or its activations "
+                        "rematerialised")  # fmt: skip
             lines.append(
                 f"| {stem} | {len(c['programs']) - calls} / {calls} | {_b(c['peak_bytes'])} | "
                 f"{c['total_flops']:.2e} | {_t(c['gpu_f32_s'])} / {_t(c['gpu_bf16_s'])} | "

@@ -172,3 +172,11 @@ def test_compile_only_records_get_their_own_table():
     )
     assert big["gpu_group"] == int(0.9 * cost.GPU_SPEC["memory_bytes"] // (150 * gib / 8))
     assert "gpu_group" not in compiled  # the call does not fit: grouping runs cannot help
+    # One run alone larger than the GPU: no runs-per-program advice, the run's size instead.
+    huge = cost.project_compiled(
+        {"stem": "h", "status": "ok", "run_s": 1.0,
+         "programs": [dict(fit, num_runs=2, temp_bytes=400 * gib)]}
+    )  # fmt: skip
+    assert "gpu_group" not in huge and huge["one_run_bytes"] == 200 * gib
+    rec = {"stem": "h", "status": "timeout", "error": "-", "compiled": huge}
+    assert "one run of fit needs 200.0 GiB" in cost.markdown([cost.project(rec)], "paper", "x")
