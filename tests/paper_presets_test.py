@@ -12,8 +12,9 @@ compile), then the claims and figures are computed from the NaN placeholders. So
 error in any paper program, or one in the claims and plots, shows up here and not on a GPU
 node. Two presets trace too many programs for the test (recall_ssm: 70 fits, 213 programs,
 7 min of tracing alone; stacked_attention_heads: 64 (D, L) groups), so their probe takes the
-largest cell of each grid axis (SUBSETS; memory_efficient_attention skips the memory
-readings its quick preset's test already makes); `python -m paper_figures.cost --compile_only`
+largest cell of each grid axis (SUBSETS; icl_linear_regression evaluates 3 of its 21
+lengths, memory_efficient_attention skips the memory readings its quick preset's test
+already makes); `python -m paper_figures.cost --compile_only`
 compiles every program of every preset (PAPER_SCALE.md). The fast tier still builds and
 validates every paper config (tests/smoke_test.py).
 """
@@ -27,7 +28,8 @@ from paper_figures import cost, registry
 
 RUN_BUDGET_S = 60
 COMPILE_BUDGET_S = 30
-# Grid subsets: the largest cell of each axis (memory and shapes at their extremes).
+# Config overrides of the compile-only probes (`paper,<these>`): recall_ssm and stacked keep
+# the largest cell of each grid axis (memory and shapes at their extremes).
 SUBSETS = {
     "recall_ssm": (
         "model.widths=(512,),model.linear_states=(256,),model.normalized_states=(256,),"
@@ -37,6 +39,9 @@ SUBSETS = {
         "grid.difficulties=(14,1),grid.layers=(8,1),grid.steps=(24000,24000),"
         "grid.non_ic=(True,True)"
     ),
+    # Its evaluations and float64 baselines at 21 lengths run op by op (7 min); the training
+    # length and both ends keep every claim and figure.
+    "icl_linear_regression": "task.eval_lens=(10,40,200)",
     # Its memory readings (compiles up to n = 131072 and fresh-process RSS probes, minutes)
     # are the quick preset's, checked by its own slow test; two lengths keep the slope.
     "memory_efficient_attention": "task.rss_len=0,task.memory_lens=(1024,2048)",
