@@ -21,8 +21,9 @@ quick: a CPU reproduction of the main figure [ours: sizes]: d=16, N=8 keys and a
 paper: the authors' grid (d=64, N=16, self-attention farthest-point task, encoder layers with
   FFN 2048 and sphere normalisation, rank-r value heads, budgets d^2, d^2.5, d^3 i.e. 1/8/64
   averaged copies, L in {1,3,5}, AdamW lr 0.01 with per-epoch (100-step) schedule, 1e5 steps,
-  5 data seeds); GPU/TPU scale, hours; on one 80 GB GPU add --max_runs_per_program=25
-  (75 runs as one program need 1.2 TiB; paper_figures/PAPER_SCALE.md). A4 (4x the parameters
+  5 data seeds); GPU/TPU scale, days; on one 80 GB GPU add --max_runs_per_program=2
+  (compiled at full size: the L=5, c=64 fit needs 1138 GiB as one 75-run program;
+  paper_figures/PAPER_SCALE.md). A4 (4x the parameters
   do not close the gap) is checked only when a budget multiplier >= 4 is present (paper
   preset). CPU check of A4 (~115 CPU-s): add --config.model.ranks='(16,1)'
   --config.model.budgets='(1,4)' to the quick command;

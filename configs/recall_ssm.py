@@ -29,9 +29,12 @@ quick [ours: sizes and the stacked task]: float64 identities at T=64; stacked MQ
   model.readout=dense S4, M2, M4, N1, N2 fail (docs/papers/recall_ssm.md).
 paper: the DSF authors' MQAR grid on the Zoology format (V=8192, T=512, kv=64, widths 64-512,
   state expansions 32-256, two layers without token shift, learning rates logspace(-4,-2,4),
-  max over the learning-rate grid as the authors plot), S6 added; GPU scale: on one 80 GB
-  GPU add --max_runs_per_program=24 (48 runs as one program do not fit; evaluation in
-  chunks of task.eval_chunk=100 prompts).
+  max over the learning-rate grid as the authors plot), S6 added; GPU scale (evaluation in
+  chunks of task.eval_chunk=100 prompts). Compiled at full size (PAPER_SCALE.md): the
+  64-run S6 fits do not fit one 80 GB GPU even one run per program (S6 at d=512, N=256:
+  about 101 GiB per run, every scan state kept for the backward pass); on one GPU add
+  --max_runs_per_program=1 --config.model.s6_states='(32,64,128)' (S6 at N=128 and d=512
+  needs about 52 GiB per run), or split the batch over devices.
 """
 
 from __future__ import annotations

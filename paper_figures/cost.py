@@ -200,11 +200,20 @@ def project_compiled(rec: dict) -> dict:
 
 
 def _projected(rec: dict) -> dict:
-    """project() of a stored record, and of its compile-only record if it has one."""
+    """project() of a stored record, and of its compile-only record if it has one (one
+    stopped by its time limit: totals over the programs it compiled, marked partial)."""
     out = project(rec) if rec.get("status") != "not probed" else dict(rec)
-    if (out.get("compiled") or {}).get("status") == "ok":
-        out["compiled"] = project_compiled(out["compiled"])
+    c = out.get("compiled") or {}
+    if c.get("status") == "ok" or c.get("programs"):
+        out["compiled"] = project_compiled(c)
     return out
+
+
+def _compile_status(c: dict) -> str:
+    if c.get("status") == "ok":
+        return f"ok in {_t(c['run_s'])}"
+    return (f"{c.get('status')} ({c.get('error', '')[:80]}): totals over the programs "
+            "compiled before it stopped")  # fmt: skip
 
 
 def gpu_group(programs: list[dict]) -> int | None:
@@ -338,7 +347,7 @@ def markdown(records: list[dict], preset: str, when: str) -> str:
                   "total FLOPs | GPU estimate f32 / bf16 (roofline) | fits one GPU? | "
                   "compile-only probe |", "|---|---|---|---|---|---|---|"]  # fmt: skip
         for stem, c in compiled:
-            if c.get("status") != "ok":
+            if c.get("status") != "ok" and "total_flops" not in c:
                 lines.append(f"| {stem} | - | - | - | - | - | {c.get('status')}: "
                              f"{c.get('error', '')[:200]} |")  # fmt: skip
                 continue
@@ -355,7 +364,7 @@ def markdown(records: list[dict], preset: str, when: str) -> str:
             lines.append(
                 f"| {stem} | {len(c['programs']) - calls} / {calls} | {_b(c['peak_bytes'])} | "
                 f"{c['total_flops']:.2e} | {_t(c['gpu_f32_s'])} / {_t(c['gpu_bf16_s'])} | "
-                f"{fits} | ok in {_t(c['run_s'])} |"
+                f"{fits} | {_compile_status(c)} |"
             )
     lines += ["", "## Programs", ""]
     for r in records:
