@@ -29,8 +29,9 @@ paper [ours where unknown]: IC and non-IC on the grid L in 1..8 x D in {1,2,3,4,
   MLP, V=64, 3 seeds. GPU scale. Compiled at full size (paper_figures/PAPER_SCALE.md, 57 of
   64 groups): every training fit fits one 80 GB GPU (at most 19 GiB), but the final head
   ablations on task.eval_samples=4096 prompts need 250 GiB at D=13, L=8 (taking memory as
-  linear in those prompts, an estimate: on one GPU add --config.task.eval_samples=1024). The paper also varies
-  layout and masking: rerun with --config.task.layout=tokens or --config.model.causal=False.
+  linear in those prompts, an estimate: on one GPU add --config.task.eval_samples=1024).
+  The paper also varies layout and masking: rerun with --config.task.layout=tokens or
+  --config.model.causal=False.
 """
 
 from __future__ import annotations
