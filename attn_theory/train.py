@@ -233,14 +233,7 @@ def fit(
     # mimetic attention init, deadlocked: jax 0.10.2, tests/mixers_test.py.)
     init_program = jax.jit(jax.vmap(init_one))
     if hooks.compile_only:  # compiled, not run: the programs below see its output shapes
-        if _past_compile_budget(hooks):
-            hooks.compile_stats["traced"] += 1  # by the eval_shape below
-        else:
-            init_rec = program_cost(init_program, (keys, hp), execute=False, kind="call",
-                                    name=f"{name}_init", calls=1)  # fmt: skip
-            _count_compiled(hooks, init_rec)
-            if hooks.on_program is not None:
-                hooks.on_program(init_rec)
+        _compile_call(init_program, (keys, hp), hooks, f"{name}_init")
         params, opt_state = sharding.abstract_runs(jax.eval_shape(init_program, keys, hp), mesh)
     else:
         params, opt_state = sharding.shard_runs(sharding.gather(init_program(keys, hp)), mesh)
@@ -344,16 +337,24 @@ def call(fn: Callable, *args, hooks: Hooks | None = None, name: str = "call"):
     sig = (name, str(tree), tuple((np.shape(x), str(jnp.result_type(x))) for x in leaves))
     if sig in hooks.compiled_calls:
         hooks.compiled_calls[sig]["calls"] += 1
-    elif _past_compile_budget(hooks):
-        hooks.compile_stats["traced"] += 1  # by the eval_shape below
     else:
-        rec = program_cost(jitted, args, execute=False, name=name, kind="call", calls=1)
-        _count_compiled(hooks, rec)
-        hooks.compiled_calls[sig] = rec
-        if hooks.on_program is not None:
-            hooks.on_program(rec)  # the same dict: later calls at these shapes count in it
-
+        rec = _compile_call(jitted, args, hooks, name)
+        if rec is not None:  # the same dict: later calls at these shapes count in it
+            hooks.compiled_calls[sig] = rec
     return _blank(jax.eval_shape(jitted, *args))
+
+
+def _compile_call(jitted, args, hooks: Hooks, name: str) -> dict | None:
+    """compile_only: compiles a call program and reports its record (kind 'call') while the
+    compile budget lasts; past it, counts it as traced (the caller's eval_shape traces it)."""
+    if _past_compile_budget(hooks):
+        hooks.compile_stats["traced"] += 1
+        return None
+    rec = program_cost(jitted, args, execute=False, name=name, kind="call", calls=1)
+    _count_compiled(hooks, rec)
+    if hooks.on_program is not None:
+        hooks.on_program(rec)
+    return rec
 
 
 def _past_compile_budget(hooks: Hooks) -> bool:

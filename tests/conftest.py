@@ -10,6 +10,7 @@ os.environ["MPLBACKEND"] = "Agg"
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 import matplotlib  # noqa: E402
+import pytest  # noqa: E402
 
 matplotlib.use("Agg")
 
@@ -26,28 +27,16 @@ def pytest_configure(config):
         golden.use_fast_compiles()
 
 
-# Paper-preset probes that hold full-size placeholder arrays (several GB each): one at a time.
-_HEAVY_PAPER_PROBES = {
-    "rank_vs_heads",
-    "random_feature_attention",
-    "memorization_capacity",
-    "recall_ssm",
-    "stacked_attention_heads",
-    "icl_linear_regression",
-}
-
-
 def pytest_collection_modifyitems(config, items):
     """`--dist loadgroup` (the slow tier in .ci/run): each module's tests stay on one worker
     (a claim module's quick run is a module-scoped fixture, run once), except the paper-preset
     probes, independent minutes-long tests that are spread over the workers to balance them;
-    the memory-heavy ones share one group, so two never run at once (24 GiB CI machine)."""
-    import pytest
-
+    the memory-heavy ones (the module's HEAVY_PROBES) share one group, so two never run at
+    once (24 GiB CI machine)."""
     for item in items:
         if item.module.__name__ != "tests.paper_presets_test":
             item.add_marker(pytest.mark.xdist_group(item.module.__name__))
         elif getattr(item, "callspec", None) and item.callspec.params.get("stem") in (
-            _HEAVY_PAPER_PROBES
+            item.module.HEAVY_PROBES
         ):
             item.add_marker(pytest.mark.xdist_group("heavy_paper_probes"))
