@@ -344,6 +344,12 @@ def call(fn: Callable, *args, hooks: Hooks | None = None, name: str = "call"):
     return _blank(jax.eval_shape(jitted, *args))
 
 
+def compiling_only(hooks: Hooks | None) -> bool:
+    """True in a compile-only probe: arrays are placeholders, so host-side work on them (a
+    float64 reference, a NumPy solve) can be skipped and its result left NaN."""
+    return hooks is not None and hooks.compile_only
+
+
 def _compile_call(jitted, args, hooks: Hooks, name: str) -> dict | None:
     """compile_only: compiles a call program and reports its record (kind 'call') while the
     compile budget lasts; past it, counts it as traced (the caller's eval_shape traces it)."""
@@ -371,11 +377,13 @@ def _count_compiled(hooks: Hooks, *records: dict | None) -> None:
 
 
 def _blank(shapes):
-    """Host arrays of the shapes and dtypes of a tree of shape structs: NaN (floats) or 0."""
+    """Host arrays of the shapes and dtypes of a tree of shape structs: NaN (floats) or 0.
+    Read-only views of one element (np.broadcast_to), so a paper-size placeholder costs no
+    memory and no time to fill (filling them took minutes in the compile-only probes)."""
 
     def blank(s):
         fill = np.nan if jnp.issubdtype(s.dtype, jnp.inexact) else 0
-        return np.full(s.shape, fill, s.dtype)
+        return np.broadcast_to(np.asarray(fill, s.dtype), s.shape)
 
     return jax.tree_util.tree_map(blank, shapes)
 

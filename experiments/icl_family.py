@@ -80,14 +80,20 @@ def eval_batches(eval_keys, num_prompts: int, sample_kwargs: dict):
     return jax.vmap(lambda k: linear_regression.sample(k, num_prompts, **sample_kwargs))(eval_keys)
 
 
-@functools.partial(jax.jit, static_argnums=0)
-def _predict(model, params, batch):
-    return jax.vmap(lambda p, b: model.apply(p, b)[0])(params, batch)
+@functools.cache
+def _predictor(model: icl.ICLAttention):
+    """One jitted program per model (modules are hashable), so repeated calls compile once."""
+
+    def apply_all(params, batch):
+        return jax.vmap(lambda p, b: model.apply(p, b)[0])(params, batch)
+
+    return jax.jit(apply_all)
 
 
-def predict(model: icl.ICLAttention, params, batches):
-    """Predictions [S, B, T] of per-seed params on per-seed batches."""
-    return _predict(model, params, batches)
+def predict(model: icl.ICLAttention, params, batches, hooks=None, name: str = "predict"):
+    """Predictions [S, B, T] (host array) of per-seed params on per-seed batches: one program
+    (train.call), so a compile-only probe compiles it at full size instead of running it."""
+    return train.call(_predictor(model), params, batches, hooks=hooks, name=name)
 
 
 def mse(pred, target) -> np.ndarray:

@@ -64,7 +64,8 @@ def run(cfg: Config, key: jax.Array, hooks: train.Hooks | None = None) -> dict[s
         hooks=hooks,
     )
     ev = icl_family.eval_batches(train.seed_keys(eval_root, cfg.num_seeds), t.eval_prompts, kwargs)
-    pred = np.asarray(icl_family.predict(model, params, ev), np.float64)[..., 0]
+    pred = icl_family.predict(model, params, ev, hooks, "anisotropic_eval")
+    pred = np.asarray(pred, np.float64)[..., 0]
     kq, ov = jax.vmap(icl.merged_weights)(params)
     gamma = np.asarray(jax.vmap(lambda a, b: icl.effective_preconditioner(a, b, d))(kq, ov))
     gamma = 0.5 * (gamma + np.swapaxes(gamma, -1, -2))  # the score only sees sym(Gamma)

@@ -112,7 +112,9 @@ def run(cfg: Config, key: jax.Array, hooks: train.Hooks | None = None) -> dict[s
         )
         out["const_steps"] = np.asarray(hist["step"])
         out[f"h{h}/train_loss"] = hist["loss"]
-        out[f"h{h}/val"] = icl_family.mse(icl_family.predict(model, params, ev), ev["y_q"])
+        out[f"h{h}/val"] = icl_family.mse(
+            icl_family.predict(model, params, ev, hooks, f"multitask_h{h}_val"), ev["y_q"]
+        )
         kq, ov = (np.asarray(a) for a in jax.vmap(icl.merged_weights)(params))
         out[f"h{h}/kq"], out[f"h{h}/ov"] = kq, ov
         for k, v in head_structure(kq, ov, m).items():

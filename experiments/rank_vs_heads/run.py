@@ -103,9 +103,10 @@ def _fit_points(cfg: Config, root, spec, points, name, hooks):
         hooks=hooks,
     )
     shape = (s, len(points))
-    w = jax.vmap(lambda p, r: rank_model.qk_matrices(p["layers"][0], r, spec)[0])(
-        params, jnp.asarray(hp["rank"])
-    )
+    w = train.call(
+        jax.vmap(lambda p, r: rank_model.qk_matrices(p["layers"][0], r, spec)[0]),
+        params, jnp.asarray(hp["rank"]), hooks=hooks, name=f"{name}_qk",
+    )  # fmt: skip
     return {
         "test_mse": train.unflatten_runs(hist["test_mse"][:, -1], shape),
         "train_min": train.unflatten_runs(hist["loss"].min(-1), shape),
@@ -148,7 +149,7 @@ def run(cfg: Config, key, hooks=None) -> dict[str, np.ndarray]:
         lambda k: theory.fact1_curve(k, th.betas, t.dim, t.num_keys, th.fact1_samples),
         train.seed_keys(fact_key, cfg.num_seeds), hooks=hooks, name="fact1_curve",
     )  # fmt: skip
-    if hooks is not None and hooks.compile_only:
+    if train.compiling_only(hooks):
         # Host float64 solves (H up to 4096 heads), not one program: a compile-only probe
         # leaves them out (minutes at the paper's sizes on a CPU).
         rf = np.full((cfg.num_seeds, len(th.rf_dims), len(th.rf_heads)), np.nan)
