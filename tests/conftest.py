@@ -30,13 +30,8 @@ def pytest_configure(config):
 def pytest_collection_modifyitems(config, items):
     """`--dist loadgroup` (the slow tier in .ci/run): each module's tests stay on one worker
     (a claim module's quick run is a module-scoped fixture, run once), except the paper-preset
-    probes, independent minutes-long tests that are spread over the workers to balance them;
-    the memory-heavy ones (the module's HEAVY_PROBES) share one group, so two never run at
-    once (24 GiB CI machine)."""
+    probes, independent tests of about a minute that are spread over the workers to balance
+    them (each holds at most about 2 GiB: its full-size placeholders are broadcast views)."""
     for item in items:
         if item.module.__name__ != "tests.paper_presets_test":
             item.add_marker(pytest.mark.xdist_group(item.module.__name__))
-        elif getattr(item, "callspec", None) and item.callspec.params.get("stem") in (
-            item.module.HEAVY_PROBES
-        ):
-            item.add_marker(pytest.mark.xdist_group("heavy_paper_probes"))

@@ -46,16 +46,6 @@ SUBSETS = {
     # are the quick preset's, checked by its own slow test; two lengths keep the slope.
     "memory_efficient_attention": "task.rss_len=0,task.memory_lens=(1024,2048)",
 }
-# Probes that hold full-size placeholder arrays (several GB each); tests/conftest.py runs
-# them one at a time.
-HEAVY_PROBES = {
-    "rank_vs_heads",
-    "random_feature_attention",
-    "memorization_capacity",
-    "recall_ssm",
-    "stacked_attention_heads",
-    "icl_linear_regression",
-}
 _REPORT = os.path.join(os.path.dirname(cost.__file__), "paper_scale.json")
 
 

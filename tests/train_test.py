@@ -328,6 +328,9 @@ def test_compile_only_fit_and_call_compile_at_full_size_and_run_nothing():
     assert traced.compile_stats == {"seconds": 0.0, "compiled": 0, "traced": 3}
     with pytest.raises(ValueError, match="matmul"):  # a shape error surfaces when tracing
         train.call(heavy, jnp.ones((8, 3, 2)), hooks=traced, name="bad")
+    # Placeholders cost nothing at any size: 2^40 floats (4 TiB) as one broadcast element.
+    huge = train.call(lambda v: jnp.zeros((2**20, 2**20)) * v, 1.0, hooks=traced, name="huge")
+    assert huge.shape == (2**20, 2**20) and np.isnan(huge[-1, -1]) and huge.strides == (0, 0)
 
 
 def test_runs_in_groups_equal_one_program(tmp_path):
