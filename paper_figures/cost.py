@@ -209,7 +209,32 @@ def _projected(rec: dict) -> dict:
     return out
 
 
+def merge_compiled(old: dict, part: dict, preset: str) -> dict:
+    """A compile-only record of a preset compiled in parts (`--merge`): `old`'s programs
+    plus `part`'s, a program of the same name taken from `part` (the same program when the
+    part is a cell of the preset's grid, as each (D, L) group of stacked_attention_heads
+    is). Its status is the part's; "parts" lists each part's preset, status, time and
+    program count, and run_s sums the parts that finished."""
+    names = {p["name"] for p in part.get("programs") or []}
+    kept = [p for p in old.get("programs") or [] if p["name"] not in names]
+    entry = {k: part.get(k) for k in ("status", "run_s", "error") if part.get(k) is not None}
+    parts = old.get("parts") or [
+        {k: old.get(k) for k in ("status", "run_s", "error") if old.get(k) is not None}
+        | {"preset": "paper", "programs": len(old.get("programs") or [])}
+    ]
+    parts = [*parts, entry | {"preset": preset, "programs": len(names)}]
+    return dict(part, programs=kept + list(part.get("programs") or []), parts=parts,
+                run_s=sum(q.get("run_s", 0.0) for q in parts))  # fmt: skip
+
+
 def _compile_status(c: dict) -> str:
+    if c.get("status") == "ok" and c.get("parts"):
+        steps = "; ".join(
+            f"`{q['preset']}`: {q['status']} "
+            f"({_t(q['run_s']) if 'run_s' in q else q.get('error', '')}), {q['programs']} programs"
+            for q in c["parts"]
+        )
+        return f"ok in {len(c['parts'])} parts ({steps})"
     if c.get("status") == "ok":
         return f"ok in {_t(c['run_s'])}"
     return (f"{c.get('status')} ({c.get('error', '')[:80]}): totals over the programs "
@@ -430,6 +455,10 @@ def _define_flags() -> None:
     flags.DEFINE_bool("table_only", False, "Only rewrite PAPER_SCALE.md from the JSON in --out.")
     flags.DEFINE_bool("compile_only", False, "Compile every program at full size and run "
                       "none; kept beside the few-step probe's record.")  # fmt: skip
+    flags.DEFINE_bool("merge", False, "With --compile_only: add this probe's programs to "
+                      "the stem's stored compile-only record (same-named programs replaced) "
+                      "instead of replacing it, for a preset compiled in parts, e.g. "
+                      "--preset=paper,<one cell of its grid>.")  # fmt: skip
     flags.DEFINE_list("groups", [], "stem=N: probe stem with N runs per program (overrides "
                       f"the defaults {PROBE_GROUPS}).")  # fmt: skip
 
@@ -479,6 +508,8 @@ def main(argv):
             os.remove(stream)
         old = previous.get(stem, {"stem": stem, "status": "not probed"})
         if flags.FLAGS.compile_only:
+            if flags.FLAGS.merge and old.get("compiled"):
+                rec = merge_compiled(old["compiled"], rec, flags.FLAGS.preset)
             rec = dict(old, compiled=project_compiled(rec) if rec["status"] == "ok" else rec)
         elif "compiled" in old:  # a few-step probe keeps the compile-only record
             rec["compiled"] = old["compiled"]

@@ -185,3 +185,24 @@ def test_compile_only_records_get_their_own_table():
     assert "gpu_group" not in huge and huge["one_run_bytes"] == 200 * gib
     rec = {"stem": "h", "status": "timeout", "error": "-", "compiled": huge}
     assert "one run of fit needs 200.0 GiB" in cost.markdown([cost.project(rec)], "paper", "x")
+
+
+def test_compile_only_record_merged_from_parts():
+    """`--merge`: a compile-only probe stopped part-way and a second probe of the missing
+    grid cells make one record: programs of the same name come from the newer part, the
+    parts are listed, and the totals cover every program."""
+    prog = {"num_runs": 2, "num_steps": 10, "log_every": 5, "flops": 1e9, "bytes_accessed": 1e6,
+            "argument_bytes": 0, "output_bytes": 0, "temp_bytes": 2**30,
+            "seconds_per_call": None}  # fmt: skip
+    old = {"status": "timeout", "error": "probe exceeded 4000 s",
+           "programs": [dict(prog, name="A"), dict(prog, name="B", flops=0.0)]}  # fmt: skip
+    part = {"status": "ok", "run_s": 60.0,
+            "programs": [dict(prog, name="B"), dict(prog, name="C")]}  # fmt: skip
+    merged = cost.project_compiled(cost.merge_compiled(old, part, "paper,cells=B,C"))
+    assert [p["name"] for p in merged["programs"]] == ["A", "B", "C"]
+    assert merged["total_flops"] == pytest.approx(3 * 10 * 1e9) and merged["status"] == "ok"
+    assert [q["programs"] for q in merged["parts"]] == [2, 2] and merged["run_s"] == 60.0
+    text = cost._compile_status(merged)
+    assert (
+        "ok in 2 parts" in text and "probe exceeded 4000 s" in text and "`paper,cells=B,C`" in text
+    )
