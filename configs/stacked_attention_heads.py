@@ -26,9 +26,9 @@ standard [ours]: quick plus E (D=3, L=2, 4000 steps: pointer doubling, C7), F (D
 paper [ours where unknown]: IC and non-IC on the grid L in 1..8 x D in {1,2,3,4,5,7,13,14}
   (64 models per formulation, the paper's count; its grid is unknown), 24k steps of batch
   128 on fixed training sets of 2^18 (IC) and 2^20 (non-IC) examples, width 128, 4 heads,
-  MLP, V=64, 3 seeds. GPU scale. Compiled at full size (paper_figures/PAPER_SCALE.md, 57 of
-  64 groups): every training fit fits one 80 GB GPU (at most 19 GiB), but the final head
-  ablations on task.eval_samples=4096 prompts need 250 GiB at D=13, L=8 (taking memory as
+  MLP, V=64, 3 seeds. GPU scale. Compiled at full size (paper_figures/PAPER_SCALE.md, all
+  64 groups): every training fit fits one 80 GB GPU (at most 21.8 GiB), but the final head
+  ablations on task.eval_samples=4096 prompts need 270 GiB at D=14, L=8 (taking memory as
   linear in those prompts, an estimate: on one GPU add --config.task.eval_samples=1024).
   The paper also varies layout and masking: rerun with --config.task.layout=tokens or
   --config.model.causal=False.
