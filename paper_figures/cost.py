@@ -365,9 +365,10 @@ def markdown(records: list[dict], preset: str, when: str) -> str:
                   "Every training fit's step and step+evaluation programs and every program "
                   "the run calls through `train.call` (initialisations, final evaluations, "
                   "ablations: the calls column) compiled at the paper's shapes on this CPU; "
-                  "work outside jitted calls (numpy, Python loops) still ran. The "
-                  "rank_vs_heads and memorization_capacity records are older: their fits' "
-                  "initialisations ran instead (not in the calls column).", "",
+                  "work outside jitted calls (NumPy, Python loops) ran on NaN placeholders, "
+                  "except the float64 references and host solves that rank_vs_heads, "
+                  "memory_efficient_attention and icl_linear_regression skip "
+                  "(`train.compiling_only`).", "",
                   "| experiment | compiled programs (fits / calls) | peak memory / device | "
                   "total FLOPs | GPU estimate f32 / bf16 (roofline) | fits one GPU? | "
                   "compile-only probe |", "|---|---|---|---|---|---|---|"]  # fmt: skip
