@@ -22,6 +22,8 @@ quick: [ours: sizes] d = 32, n = 8, C = 100, N = 1024, Adam 1e-2 warmup+cosine, 
   N = 29, saturated pairs 0 -> 0.63; every claim passes.
 paper: d = d_in = 64, n = 32, H up to 60, N up to 130k, lr 1e-3, >= 50k steps and >= 500
   epochs (300k for the d_h sweep), 6 seeds: GPU/TPU scale (the authors used ~20 V100-days).
+  Compiled at full size (paper_figures/PAPER_SCALE.md): a 48-run fit's step + evaluation
+  program needs 188 GiB at N = 130k, so on one 80 GB GPU add --max_runs_per_program=17.
 Overrides: `:quick,num_seeds=4` or flags such as --config.model.num_heads=8.
 """
 
