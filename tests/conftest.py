@@ -27,6 +27,7 @@ def pytest_configure(config):
         golden.use_fast_compiles()
 
 
+@pytest.hookimpl(tryfirst=True)  # before xdist's own hook, which reads the group markers
 def pytest_collection_modifyitems(config, items):
     """`--dist loadgroup` (the slow tier in .ci/run): each module's tests stay on one worker
     (a claim module's quick run is a module-scoped fixture, run once), except the paper-preset
