@@ -215,14 +215,14 @@ def merge_compiled(old: dict, part: dict, preset: str) -> dict:
     part is a cell of the preset's grid, as each (D, L) group of stacked_attention_heads
     is). Its status is the part's; "parts" lists each part's preset, status, time and
     program count, and run_s sums the parts that finished."""
+
+    def summary(rec: dict, preset: str) -> dict:
+        out = {k: rec[k] for k in ("status", "run_s", "error") if rec.get(k) is not None}
+        return out | {"preset": preset, "programs": len(rec.get("programs") or [])}
+
     names = {p["name"] for p in part.get("programs") or []}
     kept = [p for p in old.get("programs") or [] if p["name"] not in names]
-    entry = {k: part.get(k) for k in ("status", "run_s", "error") if part.get(k) is not None}
-    parts = old.get("parts") or [
-        {k: old.get(k) for k in ("status", "run_s", "error") if old.get(k) is not None}
-        | {"preset": "paper", "programs": len(old.get("programs") or [])}
-    ]
-    parts = [*parts, entry | {"preset": preset, "programs": len(names)}]
+    parts = [*(old.get("parts") or [summary(old, "paper")]), summary(part, preset)]
     return dict(part, programs=kept + list(part.get("programs") or []), parts=parts,
                 run_s=sum(q.get("run_s", 0.0) for q in parts))  # fmt: skip
 
